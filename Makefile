@@ -1,0 +1,26 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    creates .venv, installs trainlab, runs the main job (the optimizer race)
+#   make test   creates .venv, installs trainlab with test tools, runs the tests
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	MPLBACKEND=Agg $(VENV)/bin/trainlab race
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m pytest -q -n 2
+
+bench: $(STAMP)
+	$(PY) benchmarks/optim_step.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Experiments: one module per demonstration, each a function returning its results."""

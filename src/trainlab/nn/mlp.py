@@ -1,0 +1,65 @@
+"""``MLP``: a fully connected network from a list of widths.
+
+Example:
+    >>> from trainlab.nn import MLP
+    >>> net = MLP([10, 64, 64, 1], activation="tanh")
+    >>> net
+    MLP(10-64-64-1, tanh)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from trainlab.constraints import Options, Satisfies, check
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "softplus": nn.Softplus,
+    "identity": nn.Identity,
+}
+
+_WIDTHS = Satisfies(
+    lambda w: isinstance(w, Sequence) and len(w) >= 2 and all(isinstance(v, int) and v >= 1 for v in w),
+    "a sequence of at least two positive ints (input, hidden..., output)",
+)
+
+
+class MLP(nn.Sequential):
+    """``Linear -> activation`` for each hidden layer, then a final ``Linear``."""
+
+    def __init__(self, widths: Sequence[int], activation: str = "relu") -> None:
+        check("MLP", "widths", widths, _WIDTHS)
+        check("MLP", "activation", activation, Options(tuple(ACTIVATIONS)))
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+            layers.append(nn.Linear(a, b))
+            if i < len(widths) - 2:
+                layers.append(ACTIVATIONS[activation]())
+        super().__init__(*layers)
+        self.widths, self.activation = list(widths), activation
+
+    def linears(self) -> list[nn.Linear]:
+        """The affine layers, first to last."""
+        return [m for m in self if isinstance(m, nn.Linear)]
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"MLP({'-'.join(map(str, self.widths))}, {self.activation})"
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable scalars."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+

@@ -1,0 +1,31 @@
+"""Optimizers: composable transforms, the ``ChainOptimizer`` shell, and named optimizers.
+
+Named optimizers take torch.optim's class names, arguments and defaults where
+torch has the algorithm, and are tested equal to it in float64::
+
+    >>> import torch
+    >>> import trainlab.optim as optim
+    >>> model = torch.nn.Linear(4, 1)
+    >>> opt = optim.Adam(model.parameters(), lr=1e-3)
+
+Compose your own from ``trainlab.optim.transforms``::
+
+    >>> from trainlab.optim.transforms import clip_by_global_norm, scale_by_rms, trace, scale_by_learning_rate
+    >>> mine = optim.ChainOptimizer(model.parameters(), optim.chain(
+    ...     clip_by_global_norm(1.0), scale_by_rms(alpha=0.9), trace(momentum=0.9, nesterov=True),
+    ...     scale_by_learning_rate(1e-3)))
+"""
+
+from trainlab.optim.adam import AdaBound, Adam, Adamax, AdamW, NAdam, RAdam
+from trainlab.optim.adaptive import Adadelta, Adagrad, RMSprop
+from trainlab.optim.asgd import ASGD
+from trainlab.optim.lookahead import Lookahead
+from trainlab.optim.sgd import SGD, DecayingGD, GradientControlled, Momentum
+from trainlab.optim.shell import ChainOptimizer
+from trainlab.optim.transform import Batch, Chain, Transform, chain
+
+__all__ = [
+    "ASGD", "AdaBound", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Batch", "Chain",
+    "ChainOptimizer", "DecayingGD", "GradientControlled", "Lookahead", "Momentum", "NAdam",
+    "RAdam", "RMSprop", "SGD", "Transform", "chain",
+]

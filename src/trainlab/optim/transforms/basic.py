@@ -1,0 +1,93 @@
+"""Learning rate, plain scaling, weight decay and per-step decay.
+
+Update rules (``u`` is the update, ``p`` the parameter, ``t`` the step):
+
+- ``scale_by_learning_rate``: ``u <- -lr * u`` (the descent step; seed 002: theta <- theta - eps g).
+- ``scale(f)``: ``u <- f * u``.
+- ``weight_decay`` coupled (L2 penalty, seed 002): ``u <- u + wd * p``;
+  decoupled (Loshchilov & Hutter 2019, AdamW): ``p <- p - lr * wd * p`` beside the update.
+- ``scale_by_decay`` (seed 004, ``alpha <- K * alpha`` every iteration): ``u <- K**t * u``.
+
+Example:
+    >>> from trainlab.optim import chain
+    >>> sgd_with_l2 = chain(weight_decay(1e-4), scale_by_learning_rate(0.1))
+"""
+
+from __future__ import annotations
+
+import torch
+
+from trainlab.constraints import BOOL, NONNEGATIVE, UNIT_CLOSED
+from trainlab.optim.transform import Batch, Transform
+
+__all__ = ["ScaleByLearningRate", "Scale", "WeightDecay", "ScaleByDecay"]
+
+
+class ScaleByLearningRate(Transform):
+    """``u <- -lr * u``: turns a direction into a descent step of size ``lr``."""
+
+    constraints = {"lr": NONNEGATIVE}
+
+    def __init__(self, lr: float = 1e-3) -> None:
+        super().__init__(lr=lr)
+
+    def update(self, b: Batch) -> None:
+        b.update.scaled(-float(b.group["lr"]))
+
+
+class Scale(Transform):
+    """``u <- factor * u`` for a fixed factor (not a hyperparameter)."""
+
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = float(factor)
+
+    def update(self, b: Batch) -> None:
+        b.update.scaled(self.factor)
+
+    def __repr__(self) -> str:
+        return f"Scale({self.factor!r})"
+
+
+class WeightDecay(Transform):
+    """L2 weight decay, coupled (``u <- u + wd p``) or decoupled (``p <- (1 - lr wd) p``).
+
+    The group key ``decoupled_weight_decay`` selects the form, as in
+    ``torch.optim.Adam``. The decoupled form scales the parameters in place
+    before the update is applied, which equals ``p <- p - lr (u + wd p)`` with the
+    decay kept out of any adaptive scaling.
+    """
+
+    constraints = {"weight_decay": NONNEGATIVE, "decoupled_weight_decay": BOOL}
+
+    def __init__(self, weight_decay: float = 0.0, decoupled_weight_decay: bool = False) -> None:
+        super().__init__(weight_decay=weight_decay, decoupled_weight_decay=decoupled_weight_decay)
+
+    def update(self, b: Batch) -> None:
+        wd = b.group["weight_decay"]
+        if wd == 0:
+            return
+        if b.group["decoupled_weight_decay"]:
+            torch._foreach_mul_(b.params, 1.0 - b.group["lr"] * wd)
+            return
+        u = b.update
+        if u.owned and u.den is None and u.scale == 1.0:
+            torch._foreach_add_(u.num, b.params, alpha=wd)
+        elif u.den is None and u.scale == 1.0:
+            u.replace(torch._foreach_add(u.num, b.params, alpha=wd), owned=True)
+        else:
+            torch._foreach_add_(u.owned_values(), b.params, alpha=wd)
+
+
+class ScaleByDecay(Transform):
+    """``u <- K**t * u``: the learning rate decays by ``K`` every step (seed 004)."""
+
+    constraints = {"decay": UNIT_CLOSED}
+
+    def __init__(self, decay: float = 0.99) -> None:
+        super().__init__(decay=decay)
+
+    def update(self, b: Batch) -> None:
+        k = b.group["decay"]
+        t = b.uniform_step
+        b.update.scaled(float(k**t) if t is not None else [float(k**s) for s in b.steps])

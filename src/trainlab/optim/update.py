@@ -1,0 +1,120 @@
+"""The update of one parameter group, as it is rewritten by a chain of transforms.
+
+An ``Update`` holds the value ``scale * num / den`` (elementwise, ``den``
+optional) for every parameter of a group, without computing it. Transforms
+that only multiply by a number (the learning rate, a bias correction, a clipping
+coefficient, ``maximize``) change ``scale`` and touch no memory; a transform
+that ends in a division (Adam, AdaGrad, RMSProp) leaves ``den`` pending. The
+shell then applies the whole update with one ``addcdiv_`` or ``add_`` over the
+parameters: the same number of passes over memory as a hand-fused optimizer.
+
+``owned`` tells whether ``num`` are temporaries a transform may overwrite; it is
+false while they are the gradients or an optimizer-state buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+Scale = float | list[float]
+
+
+def _uniform(scale: Scale) -> float | None:
+    """The common value of ``scale`` if every tensor has the same one."""
+    if isinstance(scale, float):
+        return scale
+    first = scale[0]
+    return first if all(s == first for s in scale) else None
+
+
+def multiply(scale: Scale, factor: Scale) -> Scale:
+    """Product of two scales (each a float or a list of per-tensor floats)."""
+    if isinstance(scale, float) and isinstance(factor, float):
+        return scale * factor
+    n = len(scale) if isinstance(scale, list) else len(factor)  # type: ignore[arg-type]
+    a = scale if isinstance(scale, list) else [scale] * n
+    b = factor if isinstance(factor, list) else [factor] * n
+    return [x * y for x, y in zip(a, b, strict=True)]
+
+
+class Update:
+    """``scale * num / den`` for each tensor of a parameter group."""
+
+    __slots__ = ("num", "den", "scale", "owned")
+
+    def __init__(
+        self,
+        num: list[Tensor],
+        den: list[Tensor] | None = None,
+        scale: Scale = 1.0,
+        owned: bool = False,
+    ) -> None:
+        self.num, self.den, self.scale, self.owned = num, den, scale, owned
+
+    def __len__(self) -> int:
+        return len(self.num)
+
+    def scaled(self, factor: Scale) -> None:
+        """Multiply the update by ``factor`` without touching memory."""
+        self.scale = multiply(self.scale, factor)
+
+    def linear(self) -> tuple[list[Tensor], float]:
+        """``(tensors, s)`` with update = ``s * tensors`` and ``s`` one float.
+
+        Materializes only when a division is pending or scales differ per tensor.
+        """
+        s = _uniform(self.scale)
+        if self.den is None and s is not None:
+            return self.num, s
+        return self.values(), 1.0
+
+    def values(self) -> list[Tensor]:
+        """The update as tensors (read-only: they may be gradients or state)."""
+        s = _uniform(self.scale)
+        if self.den is None and s == 1.0:
+            return self.num
+        return self.owned_values()
+
+    def owned_values(self) -> list[Tensor]:
+        """The update as tensors the caller may modify in place."""
+        if self.den is not None:
+            out = torch._foreach_div(self.num, self.den)
+            self._set(out)
+        elif not self.owned:
+            s = _uniform(self.scale)
+            if s == 1.0:
+                out = [t.clone() for t in self.num]
+            elif s is not None:
+                out = torch._foreach_mul(self.num, s)
+                self.scale = 1.0
+            else:
+                out = torch._foreach_mul(self.num, self.scale)
+                self.scale = 1.0
+            self._set(out)
+        s = _uniform(self.scale)
+        if s != 1.0:
+            torch._foreach_mul_(self.num, self.scale if s is None else s)
+            self.scale = 1.0
+        return self.num
+
+    def _set(self, tensors: list[Tensor]) -> None:
+        self.num, self.den, self.owned = tensors, None, True
+
+    def replace(self, tensors: list[Tensor], owned: bool, scale: Scale = 1.0) -> None:
+        """Make ``scale * tensors`` the new update."""
+        self.num, self.den, self.scale, self.owned = tensors, None, scale, owned
+
+    def apply_to(self, params: Sequence[Tensor]) -> None:
+        """``params += update`` in a single pass."""
+        params = list(params)
+        s = _uniform(self.scale)
+        if self.den is not None:
+            torch._foreach_addcdiv_(params, self.num, self.den, self.scale if s is None else s)
+        elif s is not None:
+            torch._foreach_add_(params, self.num, alpha=s)
+        else:
+            for p, t, si in zip(params, self.num, self.scale, strict=True):  # type: ignore[arg-type]
+                p.add_(t, alpha=si)
