@@ -1,0 +1,61 @@
+"""Analytic test problems: value, gradient, Hessian and known minima; a registry by name.
+
+Example:
+    >>> from trainlab import problems
+    >>> problems.names()[:3]
+    ['quartic', 'elliptic', 'quadratic']
+    >>> problems.get("rosenbrock").minima
+    ((1.0, 1.0),)
+    >>> problems.get("quadratic", condition=100.0).name
+    'quadratic(condition=100, dim=2)'
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from trainlab.constraints import InvalidArgument
+from trainlab.problems.functions import (
+    Problem,
+    beale,
+    elliptic,
+    himmelblau,
+    monkey_saddle,
+    quadratic,
+    quartic,
+    rastrigin,
+    rosenbrock,
+    saddle,
+)
+
+__all__ = ["Problem", "get", "names", "PROBLEMS"]
+
+# name -> factory; factories take keyword arguments (e.g. condition=, dim=)
+PROBLEMS: dict[str, Callable[..., Problem]] = {
+    "quartic": quartic,
+    "elliptic": elliptic,
+    "quadratic": quadratic,
+    "beale": beale,
+    "rosenbrock": rosenbrock,
+    "himmelblau": himmelblau,
+    "rastrigin": rastrigin,
+    "saddle": saddle,
+    "monkey_saddle": monkey_saddle,
+}
+
+
+def names() -> list[str]:
+    """Every problem name."""
+    return list(PROBLEMS)
+
+
+def get(name: str, **kwargs: Any) -> Problem:
+    """The problem called ``name``; keyword arguments go to its factory (e.g. ``dim=10``)."""
+    key = name.lower().replace("-", "_")
+    if key not in PROBLEMS:
+        close = difflib.get_close_matches(key, names(), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InvalidArgument(f"Unknown problem {name!r}.{hint} Known problems: {', '.join(names())}.")
+    return PROBLEMS[key](**kwargs)
