@@ -1,0 +1,11 @@
+import pytest
+import torch
+
+
+@pytest.fixture
+def float64():
+    """Make float64 the default dtype for one test (torch keeps scalar state in it)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
