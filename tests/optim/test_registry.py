@@ -1,0 +1,27 @@
+import pytest
+import torch
+
+from trainlab.optim import registry
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_entry_builds_and_steps(name):
+    model = torch.nn.Linear(3, 1)
+    opt = registry.build(name, model.parameters(), lr=registry.get(name).lr_grid[0])
+    before = model.weight.detach().clone()
+    model(torch.randn(8, 3)).pow(2).mean().backward()
+    opt.step()
+    assert not torch.equal(before, model.weight)
+
+
+def test_aliases_and_unknown_names():
+    assert registry.get("gd").name == "sgd"
+    assert registry.get("NAG").name == "nesterov"
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'. Did you mean 'adam'?"):
+        registry.get("adamm")
+
+
+def test_variants_carry_their_fixed_arguments():
+    opt = registry.build("rmsprop-nesterov", torch.nn.Linear(2, 1).parameters(), lr=1e-3)
+    g = opt.param_groups[0]
+    assert (g["momentum"], g["nesterov"], g["lr"]) == (0.9, True, 1e-3)

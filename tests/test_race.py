@@ -1,0 +1,37 @@
+import math
+
+from click.testing import CliRunner
+
+from trainlab.cli import main
+from trainlab.experiments.race import run_race
+
+
+def test_race_rows_are_complete_and_adaptive_methods_reach_target_first():
+    rows = run_race(["sgd", "adam"], steps=150, target=0.45, tune=False)
+    by = {r.name: r for r in rows}
+    assert set(by) == {"sgd", "adam"}
+    for r in rows:
+        assert math.isfinite(r.train_loss) and math.isfinite(r.val_loss) and r.wall_time > 0
+    assert by["adam"].steps_to_target is not None
+    assert by["sgd"].steps_to_target is None or by["sgd"].steps_to_target > by["adam"].steps_to_target
+
+
+def test_cli_race_prints_table_and_lists():
+    runner = CliRunner()
+    out = runner.invoke(main, ["race", "--optimizers", "sgd,adam", "--steps", "30", "--no-tune"])
+    assert out.exit_code == 0, out.output
+    assert "Optimizer race" in out.output and "adam" in out.output
+    listed = runner.invoke(main, ["race", "--list"])
+    assert listed.exit_code == 0 and "rmsprop-nesterov" in listed.output
+    bad = runner.invoke(main, ["race", "--optimizers", "adamm"])
+    assert bad.exit_code != 0 and "Did you mean 'adam'" in bad.output
+
+
+def test_every_command_has_help_with_an_example():
+    runner = CliRunner()
+    top = runner.invoke(main, ["--help"])
+    assert top.exit_code == 0 and "Examples" in top.output
+    for name in main.list_commands(None):
+        out = runner.invoke(main, [name, "--help"])
+        assert out.exit_code == 0, name
+        assert "Example" in out.output, f"`trainlab {name} --help` shows no example"
