@@ -107,7 +107,7 @@ def value_and_grad(closure: Closure, params: Sequence[Tensor]) -> tuple[Tensor, 
         grads = torch.autograd.grad(loss, list(params), allow_unused=True, materialize_grads=True)
         for p, g in zip(params, grads, strict=True):
             p.grad = g
-    return loss, float(loss), flat_grad(params)
+    return loss, float(loss.detach()), flat_grad(params)
 
 
 class _DeferBackward(TorchFunctionMode):
@@ -150,4 +150,4 @@ def value_only(closure: Closure) -> float:
     """The closure's loss, without gradients (``backward`` calls are skipped)."""
     with torch.no_grad(), _DeferBackward():
         loss, _ = split_result(closure())
-    return float(loss)
+    return float(loss.detach())

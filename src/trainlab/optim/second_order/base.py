@@ -128,6 +128,8 @@ class ClosureOptimizer(Optimizer):
         # generator reprs; keep the stop reason and message as they were.
         kept = {k: v for k, v in state_dict["state"].get(0, {}).items() if isinstance(v, str)}
         super().load_state_dict(state_dict)
+        for key, value in self.defaults.items():  # e.g. a torch.optim.LBFGS state dict lacks our extras
+            self.param_groups[0].setdefault(key, value)
         self._global.update(copy.deepcopy(kept))
 
 

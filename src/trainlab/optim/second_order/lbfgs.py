@@ -73,8 +73,8 @@ class LBFGS(LineSearchOptimizer):
         params: the parameters (one group).
         lr: scale of the first trial step of each iteration (default 1).
         max_iter: iterations per ``step`` (default 20).
-        max_eval: closure calls per ``step`` (default ``2 * max_iter``;
-            ``1.25 * max_iter`` with ``torch_compat``).
+        max_eval: closure calls per ``step`` (default ``max(2 max_iter, max_iter + 25)``;
+            ``1.25 max_iter`` with ``torch_compat``).
         tolerance_grad: stop when ``max|g| <= tolerance_grad``.
         tolerance_change: stop when the step, the (relative) loss change or the
             directional derivative falls below it.

@@ -21,7 +21,8 @@ Differences from torch when ``torch_compat=False`` (the default), each aimed at
   lower point, restarts from steepest descent before giving up
   (``stop_reason == "line_search_failed"``);
 * curvature pairs are kept when ``y.s > eps * y.y`` (scale-free) instead of ``y.s > 1e-10``;
-* ``max_eval`` defaults to ``2 * max_iter`` (torch: ``1.25 * max_iter``).
+* ``max_eval`` defaults to ``max(2 max_iter, max_iter + 25)`` (torch: ``1.25 max_iter``),
+  so even ``max_iter=1`` leaves a full line search.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class LineSearchOptimizer(ClosureOptimizer):
             fail(owner, "max_eval", str(OPTIONAL_POSITIVE_INT), max_eval)
         if max_eval is None and POSITIVE_INT.accepts(defaults.get("max_iter")):
             compat = defaults.get("torch_compat", False)
-            max_eval = defaults["max_iter"] * 5 // 4 if compat else 2 * defaults["max_iter"]
+            n = defaults["max_iter"]
+            max_eval = n * 5 // 4 if compat else max(2 * n, n + 25)
         super().__init__(params, {**defaults, "max_eval": max_eval})
 
     def _check_relations(self, group: dict[str, Any]) -> None:
