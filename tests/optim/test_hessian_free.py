@@ -44,14 +44,15 @@ def test_exact_hessian_converges_to_the_minimum(label, prob, start):
     assert torch.linalg.vector_norm(x.detach() - target) < 1e-6, opt.stop_message
 
 
-def test_hessian_products_match_the_problem_hessian():
-    prob = problems.get("rosenbrock", dim=5)
+@pytest.mark.parametrize("dim", [5, 70])  # a loop of backward passes, then vmapped chunks
+def test_hessian_products_match_the_problem_hessian(dim):
+    prob = problems.get("rosenbrock", dim=dim)
     x = point(prob.starts[0])
     _, _, grads = loss_with_graph(lambda: prob.value(x), [x])
     hess = prob.hessian(x.detach())
-    v = torch.linspace(-1, 2, 5, dtype=torch.float64)
+    v = torch.linspace(-1, 2, dim, dtype=torch.float64)
     torch.testing.assert_close(hessian_vector_product(grads, [x], v), hess @ v)
-    torch.testing.assert_close(hessian_matrix(grads, [x], chunk=2), hess)
+    torch.testing.assert_close(hessian_matrix(grads, [x], chunk=32), hess)
 
 
 def test_gauss_newton_product_is_jt_hl_j():

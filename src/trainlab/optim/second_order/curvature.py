@@ -4,8 +4,8 @@ All three start from ``loss_with_graph`` (the loss, optional model outputs and
 differentiable gradients) and work on flat vectors laid out as
 ``flatten(params)``.
 
-* ``hessian_matrix`` — every row ``H e_i`` at once with ``torch.func``'s
-  ``vmap`` over vector-Jacobian products (``is_grads_batched``), in chunks.
+* ``hessian_matrix`` — the rows ``H e_i`` from vmapped vector-Jacobian products
+  (``is_grads_batched``), in chunks.
 * ``hessian_vector_product`` — ``H v`` by double backward (Pearlmutter 1994).
 * ``GaussNewton`` — ``G v = J^T H_L J v`` for a loss of the outputs ``z``
   (Schraudolph 2002; Martens 2010): ``J v`` by the double-backward trick,
@@ -53,17 +53,26 @@ def hessian_vector_product(grads: Sequence[Tensor], params: Sequence[Tensor], v:
 
 
 def hessian_matrix(grads: Sequence[Tensor], params: Sequence[Tensor], chunk: int = 512) -> Tensor:
-    """The full ``n x n`` Hessian from differentiable ``grads``, ``chunk`` rows per vmapped pass."""
+    """The full ``n x n`` Hessian from differentiable ``grads``.
+
+    Rows come ``chunk`` at a time from one vmapped backward pass; below 64
+    parameters a plain loop of backward passes is faster (vmap's fixed cost dominates).
+    """
     flat = flatten(grads)
     n = flat.numel()
     eye = torch.eye(n, dtype=flat.dtype, device=flat.device)
     rows = []
     for start in range(0, n, chunk):
         basis = eye[start : start + chunk]
-        try:
-            parts = _grad(flat, params, basis, retain_graph=True, is_grads_batched=True)
+        parts = None
+        if n > 64:
+            try:
+                parts = _grad(flat, params, basis, retain_graph=True, is_grads_batched=True)
+            except RuntimeError:  # an op without a batching rule: one row at a time
+                parts = None
+        if parts is not None:
             rows.append(torch.cat([p.reshape(basis.shape[0], -1) for p in parts], dim=1))
-        except RuntimeError:  # an op without a batching rule: one row at a time
+        else:
             rows.extend(flatten(_grad(flat, params, e, retain_graph=True)).unsqueeze(0) for e in basis)
     hess = torch.cat(rows, dim=0)
     return 0.5 * (hess + hess.T)  # symmetric up to round-off; make it exactly so

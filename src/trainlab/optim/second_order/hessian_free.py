@@ -204,7 +204,7 @@ class HessianFree(ClosureOptimizer):
         return lambda v: hessian_vector_product(grads, self._params, v)
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], Any]) -> Tensor:  # type: ignore[override]
+    def step(self, closure: Callable[[], Any] | None = None) -> Tensor:  # type: ignore[override]
         """Up to ``max_iter`` Hessian-free iterations; return the loss at the starting point."""
         if closure is None:
             raise RuntimeError("HessianFree.step needs a closure that recomputes the loss")

@@ -96,7 +96,7 @@ class LineSearchOptimizer(ClosureOptimizer):
 
     # -- the loop -----------------------------------------------------------------------
     @torch.no_grad()
-    def step(self, closure: Callable[[], Any]) -> Tensor:  # type: ignore[override]
+    def step(self, closure: Callable[[], Any] | None = None) -> Tensor:  # type: ignore[override]
         """Run up to ``max_iter`` iterations; return the loss at the starting point."""
         if closure is None:
             raise RuntimeError(f"{type(self).__name__}.step needs a closure that recomputes the loss")

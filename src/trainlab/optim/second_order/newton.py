@@ -117,7 +117,7 @@ class Newton(ClosureOptimizer):
         return float(self._global.get("damping", self.param_groups[0]["damping"]))
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], Any]) -> Tensor:  # type: ignore[override]
+    def step(self, closure: Callable[[], Any] | None = None) -> Tensor:  # type: ignore[override]
         """Up to ``max_iter`` damped Newton iterations; return the loss at the starting point."""
         if closure is None:
             raise RuntimeError("Newton.step needs a closure that recomputes the loss")
