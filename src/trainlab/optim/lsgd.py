@@ -75,7 +75,7 @@ class LSGD:
             or any module when ``features`` and ``head`` are given.
         optimizer: ``params -> Optimizer`` for the hidden parameters (default ``trainlab.optim.Adam``).
         lr: learning rate of the default optimizer (default 1e-3).
-        ridge: Tikhonov weight on the last layer's weights (default 1e-10).
+        ridge: Tikhonov weight on the last layer's weights (default 1e-6).
         solver: ``"cholesky"`` or ``"lstsq"``.
         gd_steps: gradient steps per least-squares solve (default 1).
         features, head: the basis ``x -> Phi(x)`` and the last ``nn.Linear``.
@@ -87,7 +87,7 @@ class LSGD:
         model: nn.Module,
         optimizer: Callable[[list[Tensor]], Optimizer] | None = None,
         lr: float = 1e-3,
-        ridge: float = 1e-10,
+        ridge: float = 1e-6,
         solver: str = "cholesky",
         gd_steps: int = 1,
         *,
