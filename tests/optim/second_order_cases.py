@@ -35,6 +35,19 @@ def closure_for(prob: problems.Problem, x: torch.Tensor, opt: torch.optim.Optimi
     return closure
 
 
+def mse_closure(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
+                opt: torch.optim.Optimizer) -> Callable[[], torch.Tensor]:
+    """torch's closure protocol for a mean-squared-error fit of ``net``."""
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        loss.backward()
+        return loss
+
+    return closure
+
+
 def residuals(name: str, x: torch.Tensor) -> torch.Tensor:
     """The least-squares residuals r with f = |r|^2 (Rosenbrock and Beale), for Gauss-Newton."""
     if name.startswith("rosenbrock"):

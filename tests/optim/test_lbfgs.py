@@ -4,7 +4,7 @@ import io
 
 import pytest
 import torch
-from second_order_cases import PROOF_CASES, closure_for, point, tiny_regression
+from second_order_cases import PROOF_CASES, closure_for, mse_closure, point, tiny_regression
 
 from trainlab import problems
 from trainlab.optim.second_order import LBFGS, StopReason
@@ -38,17 +38,9 @@ def test_follows_torch_iterates_on_a_small_mlp():
     kw = dict(max_iter=5, history_size=10, line_search_fn="strong_wolfe")
     a, b = torch.optim.LBFGS(net_a.parameters(), **kw), LBFGS(net_b.parameters(), torch_compat=True, **kw)
 
-    def closure(net, opt):
-        def c():
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(net(x), y)
-            loss.backward()
-            return loss
-        return c
-
     for _ in range(30):
-        a.step(closure(net_a, a))
-        b.step(closure(net_b, b))
+        a.step(mse_closure(net_a, x, y, a))
+        b.step(mse_closure(net_b, x, y, b))
         for pa, pb in zip(net_a.parameters(), net_b.parameters(), strict=True):
             torch.testing.assert_close(pb, pa, rtol=0, atol=1e-12)
 

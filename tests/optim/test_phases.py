@@ -5,7 +5,7 @@ import io
 
 import pytest
 import torch
-from second_order_cases import tiny_regression
+from second_order_cases import mse_closure, tiny_regression
 
 from trainlab.constraints import InvalidArgument
 from trainlab.optim import Adam
@@ -13,15 +13,6 @@ from trainlab.optim.phases import (
     AtStep, GradNormBelow, Phase, PhasedOptimizer, Plateau, adam_then_lbfgs,
 )
 from trainlab.optim.second_order import LBFGS
-
-
-def mse_closure(net, x, y, opt):
-    def closure():
-        opt.zero_grad()
-        loss = torch.nn.functional.mse_loss(net(x), y)
-        loss.backward()
-        return loss
-    return closure
 
 
 def test_switch_at_a_fixed_step_equals_running_the_two_optimizers_by_hand():

@@ -49,11 +49,9 @@ from torch import Tensor
 
 from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, Options, Satisfies
 from trainlab.optim.linesearch import backtracking
-from trainlab.optim.second_order._closure import (
-    add_flat_, clone_params, flatten, loss_with_graph, restore_params, value_only,
-)
-from trainlab.optim.second_order.base import ClosureOptimizer, StopReason, max_abs
+from trainlab.optim.second_order._closure import add_flat_, clone_params, restore_params, value_only
 from trainlab.optim.second_order.curvature import GaussNewton, hessian_vector_product
+from trainlab.optim.second_order.damped_loop import DampedOptimizer
 from trainlab.optim.second_order.newton import ABOVE_ONE, OPEN_UNIT
 
 __all__ = ["CGResult", "HessianFree", "martens_cg"]
@@ -127,8 +125,10 @@ def martens_cg(matvec: MatVec, b: Tensor, x0: Tensor, *, max_iter: int = 250, to
 _CALLABLE_OR_NONE = Satisfies(lambda v: v is None or callable(v), "None or a callable (grad, damping) -> diagonal")
 
 
-class HessianFree(ClosureOptimizer):
+class HessianFree(DampedOptimizer):
     """Hessian-free (truncated Newton-CG) optimization, stepped with a closure.
+
+    A step with no decrease is undone and the next iteration retries with more damping.
 
     Args:
         params: the parameters (one group).
@@ -141,6 +141,8 @@ class HessianFree(ClosureOptimizer):
         preconditioner: ``None`` or ``(grad, damping) -> M`` (a positive diagonal).
         tolerance_grad, tolerance_change: as in ``LBFGS``.
     """
+
+    stop_on_rejection = False
 
     constraints = {
         "curvature": Options(("gauss_newton", "hessian")),
@@ -182,11 +184,6 @@ class HessianFree(ClosureOptimizer):
             tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
         ))
 
-    @property
-    def damping(self) -> float:
-        """The current ``lambda``."""
-        return float(self._global.get("damping", self.param_groups[0]["damping"]))
-
     def state_dict(self) -> dict[str, Any]:
         sd = super().state_dict()
         for group in sd["param_groups"]:  # a callable does not belong in a checkpoint
@@ -203,53 +200,12 @@ class HessianFree(ClosureOptimizer):
             return GaussNewton(loss, outputs, self._params)
         return lambda v: hessian_vector_product(grads, self._params, v)
 
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Any] | None = None) -> Tensor:  # type: ignore[override]
-        """Up to ``max_iter`` Hessian-free iterations; return the loss at the starting point."""
-        if closure is None:
-            raise RuntimeError("HessianFree.step needs a closure that recomputes the loss")
-        group = self.param_groups[0]
-        state, params = self._global, self._params
-        lam = float(state.get("damping", group["damping"]))
-        start_evals, orig_loss = state["func_evals"], None
-        reason, message = StopReason.BUDGET, f"max_iter = {group['max_iter']} iterations done"
-        for _ in range(group["max_iter"]):
-            state["func_evals"] += 1
-            with torch.enable_grad():
-                loss_t, outputs, grads = loss_with_graph(closure, params)
-            orig_loss = loss_t.detach() if orig_loss is None else orig_loss
-            loss, grad = float(loss_t.detach()), flatten(grads).detach()
-            if not (math.isfinite(loss) and bool(torch.isfinite(grad).all())):
-                reason, message = StopReason.NON_FINITE, f"loss {loss} or its gradient is not finite"
-                break
-            if max_abs(grad) <= group["tolerance_grad"]:
-                reason, message = StopReason.CONVERGED, f"max|g| = {max_abs(grad):.3g} <= tolerance_grad {group['tolerance_grad']:g}"
-                break
-            state["n_iter"] += 1
-            with torch.enable_grad():
-                curv = self._curvature(group, loss_t, outputs, grads)
-                lam, p, new_loss = self._iteration(closure, curv, grad, loss, lam, group)
-            del curv, grads, loss_t, outputs
-            if p is not None:
-                step_size = max_abs(p)
-                change = abs(loss - new_loss)
-                if step_size <= group["tolerance_change"]:
-                    reason, message = StopReason.TOLERANCE, f"max|step| = {step_size:.3g} <= tolerance_change"
-                    break
-                if change <= group["tolerance_change"] * max(abs(loss), abs(new_loss)):
-                    reason, message = StopReason.TOLERANCE, "relative loss change below tolerance_change"
-                    break
-            if state["func_evals"] - start_evals >= group["max_eval"]:
-                reason, message = StopReason.BUDGET, f"max_eval = {group['max_eval']} closure calls used"
-                break
-        state["damping"] = lam
-        self._stop(reason, message)
-        return orig_loss
-
-    def _iteration(self, closure: Callable[[], Any], curv: MatVec, grad: Tensor, loss: float, lam: float,
-                   group: dict[str, Any]) -> tuple[float, Tensor | None, float]:
+    def _iteration(self, closure: Callable[[], Any], loss_t: Tensor, outputs: Any, grads: tuple[Tensor, ...],
+                   grad: Tensor, loss: float, lam: float, group: dict[str, Any],
+                   start_evals: int) -> tuple[float, Tensor | None, float]:
         """CG, CG backtracking, damping update and line search; returns (lambda, step or None, new loss)."""
         state, params = self._global, self._params
+        curv = self._curvature(group, loss_t, outputs, grads)
         start = clone_params(params)
         values: dict[int, float] = {}
 

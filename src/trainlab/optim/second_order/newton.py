@@ -42,11 +42,10 @@ import torch
 from torch import Tensor
 
 from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval
-from trainlab.optim.second_order._closure import (
-    add_flat_, clone_params, flatten, loss_with_graph, restore_params, value_only,
-)
-from trainlab.optim.second_order.base import ClosureOptimizer, StopReason, max_abs
+from trainlab.optim.second_order._closure import add_flat_, clone_params, restore_params, value_only
+from trainlab.optim.second_order.base import StopReason
 from trainlab.optim.second_order.curvature import hessian_matrix
+from trainlab.optim.second_order.damped_loop import DampedOptimizer, Stop
 
 __all__ = ["Newton", "damped_newton_direction"]
 
@@ -63,7 +62,7 @@ def damped_newton_direction(hess: Tensor, grad: Tensor, damping: float) -> Tenso
     return torch.cholesky_solve(grad.neg().unsqueeze(1), factor).squeeze(1)
 
 
-class Newton(ClosureOptimizer):
+class Newton(DampedOptimizer):
     """Damped Newton's method over one flat parameter vector, stepped with a closure.
 
     Args:
@@ -111,58 +110,14 @@ class Newton(ClosureOptimizer):
             tolerance_change=tolerance_change,
         ))
 
-    @property
-    def damping(self) -> float:
-        """The current ``lambda``."""
-        return float(self._global.get("damping", self.param_groups[0]["damping"]))
-
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Any] | None = None) -> Tensor:  # type: ignore[override]
-        """Up to ``max_iter`` damped Newton iterations; return the loss at the starting point."""
-        if closure is None:
-            raise RuntimeError("Newton.step needs a closure that recomputes the loss")
-        group = self.param_groups[0]
-        state, params = self._global, self._params
-        lam = float(state.get("damping", group["damping"]))
-        start_evals = state["func_evals"]
-        orig_loss = None
-        reason, message = StopReason.BUDGET, f"max_iter = {group['max_iter']} iterations done"
-        for _ in range(group["max_iter"]):
-            state["func_evals"] += 1
-            loss_t, _, grads = loss_with_graph(closure, params)
-            orig_loss = loss_t.detach() if orig_loss is None else orig_loss
-            loss, grad = float(loss_t.detach()), flatten(grads).detach()
-            if not (math.isfinite(loss) and bool(torch.isfinite(grad).all())):
-                reason, message = StopReason.NON_FINITE, f"loss {loss} or its gradient is not finite"
-                break
-            if max_abs(grad) <= group["tolerance_grad"]:
-                reason, message = StopReason.CONVERGED, f"max|g| = {max_abs(grad):.3g} <= tolerance_grad {group['tolerance_grad']:g}"
-                break
-            with torch.enable_grad():
-                hess = hessian_matrix(grads, params).detach()
-            del grads, loss_t
-            if not bool(torch.isfinite(hess).all()):
-                reason, message = StopReason.NON_FINITE, "the Hessian is not finite"
-                break
-            state["n_iter"] += 1
-            accepted, lam, new_loss, p = self._damped_step(closure, hess, grad, loss, lam, group, start_evals)
-            if not accepted:
-                reason, message = StopReason.LINE_SEARCH_FAILED, f"no damping up to {lam:.3g} lowered the loss {loss:.6g}"
-                break
-            step_size = group["lr"] * max_abs(p)
-            if step_size <= group["tolerance_change"]:
-                reason, message = StopReason.TOLERANCE, f"max|step| = {step_size:.3g} <= tolerance_change"
-                break
-            change = abs(loss - new_loss)
-            if change <= group["tolerance_change"] * max(abs(loss), abs(new_loss)):
-                reason, message = StopReason.TOLERANCE, f"relative loss change {change / max(abs(loss), 1e-300):.3g} below tolerance_change"
-                break
-            if state["func_evals"] - start_evals >= group["max_eval"]:
-                reason, message = StopReason.BUDGET, f"max_eval = {group['max_eval']} closure calls used"
-                break
-        state["damping"] = lam
-        self._stop(reason, message)
-        return orig_loss
+    def _iteration(self, closure: Callable[[], Any], loss_t: Tensor, outputs: Any, grads: tuple[Tensor, ...],
+                   grad: Tensor, loss: float, lam: float, group: dict[str, Any],
+                   start_evals: int) -> tuple[float, Tensor | None, float]:
+        hess = hessian_matrix(grads, self._params).detach()
+        if not bool(torch.isfinite(hess).all()):
+            raise Stop(StopReason.NON_FINITE, "the Hessian is not finite")
+        accepted, lam, new_loss, p = self._damped_step(closure, hess, grad, loss, lam, group, start_evals)
+        return lam, (p if accepted else None), new_loss
 
     def _damped_step(self, closure: Callable[[], Any], hess: Tensor, grad: Tensor, loss: float, lam: float,
                      group: dict[str, Any], start_evals: int) -> tuple[bool, float, float, Tensor]:
