@@ -101,7 +101,7 @@ def adam_then_lbfgs(net: nn.Module, x: Tensor, y: Tensor, deadline: float, args:
     params = list(net.parameters())
     opt = PhasedOptimizer([
         Phase(Adam(params, lr=args.lr), until=AtStep(args.adam_steps)),
-        Phase(LBFGS(params, max_iter=20, history_size=args.history, tolerance_grad=0.0, tolerance_change=0.0)),
+        Phase(LBFGS(params, max_iter=5, history_size=args.history, tolerance_grad=0.0, tolerance_change=0.0)),
     ])
     closure = _closure(net, x, y, opt)
     while time.perf_counter() < deadline:

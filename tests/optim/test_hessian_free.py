@@ -140,3 +140,33 @@ def test_gauss_newton_needs_outputs():
     opt = HessianFree([x])
     with pytest.raises(TypeError, match=r"\(loss, outputs\)"):
         opt.step(lambda: (x**2).sum())
+
+
+def test_preconditioned_cg_reaches_the_same_solution_in_fewer_iterations():
+    gen = torch.Generator().manual_seed(1)
+    scales = torch.logspace(0, 4, 60, dtype=torch.float64)
+    a = torch.randn(60, 60, dtype=torch.float64, generator=gen) * 0.1
+    mat = torch.diag(scales) + a @ a.T  # badly scaled, nearly diagonal
+    b = torch.randn(60, dtype=torch.float64, generator=gen)
+    zero = torch.zeros(60, dtype=torch.float64)
+    plain = martens_cg(lambda v: mat @ v, b, zero, max_iter=500, tol=1e-12)
+    jacobi = martens_cg(lambda v: mat @ v, b, zero, max_iter=500, tol=1e-12, precondition=torch.diag(mat))
+    exact = torch.linalg.solve(mat, b)
+    torch.testing.assert_close(jacobi.x, exact, rtol=1e-6, atol=1e-9)
+    assert jacobi.iterations < plain.iterations
+
+
+def test_hessian_free_calls_the_preconditioner_with_the_gradient_and_damping():
+    seen = []
+
+    def precondition(grad, damping):
+        seen.append((grad.shape, damping))
+        return grad.abs() + damping
+
+    x = point((-1.2, 1.0))
+    opt = HessianFree([x], max_iter=5, damping=0.5, preconditioner=precondition)
+    before = float(problems.get("rosenbrock").value(x.detach()))
+    opt.step(gn_closure("rosenbrock", x))
+    assert seen[0] == (torch.Size([2]), 0.5) and len(seen) == opt.iterations
+    assert float(problems.get("rosenbrock").value(x.detach())) < before
+    assert opt.state_dict()["param_groups"][0]["preconditioner"] is None  # not checkpointed
