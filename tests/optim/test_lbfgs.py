@@ -129,22 +129,6 @@ def test_stop_reasons():
     assert opt.stop_reason is StopReason.CONVERGED
 
 
-def test_line_search_failure_is_reported():
-    """A closure whose gradient points uphill: no step along -g lowers the loss."""
-    x = point((1.0, 2.0))
-    opt = LBFGS([x], max_iter=50)
-
-    def closure():
-        opt.zero_grad()
-        loss = (x**2).sum()
-        x.grad = -2 * x.detach()  # the wrong sign
-        return loss
-
-    opt.step(closure)
-    assert opt.stop_reason is StopReason.LINE_SEARCH_FAILED
-    assert torch.equal(x.detach(), torch.tensor([1.0, 2.0], dtype=torch.float64))
-
-
 def test_non_finite_loss_is_reported():
     x = point((1.0, 2.0))
     opt = LBFGS([x])
@@ -193,3 +177,19 @@ def test_needs_no_more_evaluations_than_scipy_lbfgsb(label, prob, start):
     scipy_evals, _ = bench.first_hit(prob, start, bench.METHODS["scipy L-BFGS-B"], 1e-6)
     assert ours is not None and scipy_evals is not None
     assert ours <= scipy_evals
+
+
+@pytest.mark.parametrize("line_search_fn", ["strong_wolfe", "backtracking"])
+def test_failed_line_search_leaves_the_parameters_where_they_were(line_search_fn):
+    x = point((1.0, 2.0))
+    opt = LBFGS([x], max_iter=5, line_search_fn=line_search_fn)
+
+    def closure():  # the loss rises in every direction the optimizer is told is downhill
+        opt.zero_grad()
+        loss = (x**2).sum()
+        x.grad = -2 * x.detach()
+        return loss
+
+    opt.step(closure)
+    assert opt.stop_reason is StopReason.LINE_SEARCH_FAILED
+    assert torch.equal(x.detach(), torch.tensor([1.0, 2.0], dtype=torch.float64))

@@ -87,20 +87,23 @@ def backtracking(
     Each rejected trial is replaced by the minimizer of the quadratic through
     ``phi(0)``, ``phi'(0)`` and ``phi(step)``, kept within ``[0.1, shrink] * step``
     (plain ``step *= shrink`` with ``interpolate=False``). Non-finite trial values
-    count as rejections.
+    count as rejections. On failure the lowest point seen is returned (step 0 if none
+    was lower than ``phi(0)``).
     """
-    f = g = math.nan
+    best = (0.0, value, slope)  # the lowest point seen, returned on failure
     for evals in range(1, max_evals + 1):
         f, g = phi(step)
         if math.isfinite(f) and f <= value + c1 * step * slope:
             return LineSearchResult(step, f, g, evals, True, "sufficient decrease")
+        if math.isfinite(f) and f < best[1]:
+            best = (step, f, g)
         new = shrink * step
         if interpolate and math.isfinite(f):
             denom = 2.0 * (f - value - slope * step)
             if denom > 0:
                 new = min(max(-slope * step * step / denom, 0.1 * step), shrink * step)
         step = new
-    return LineSearchResult(step, f, g, max_evals, False, f"no sufficient decrease in {max_evals} evaluations")
+    return LineSearchResult(*best, max_evals, False, f"no sufficient decrease in {max_evals} evaluations")
 
 
 def strong_wolfe(

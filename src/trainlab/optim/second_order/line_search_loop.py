@@ -153,16 +153,17 @@ class LineSearchOptimizer(ClosureOptimizer):
             else:
                 phi = LineFunction(self, closure, d, loss, grad)
                 res = self._line_search(phi, ls_fn, loss, gtd, t, group, max_eval - (state["func_evals"] - start_evals))
-                t = res.step
-                phi.move_to(t)
-                loss, grad = res.value, phi.grad_at(t)
-                opt_cond = max_abs(grad) <= tol_grad
-                if not compat and not res.value < prev_loss:  # no decrease along d
-                    if not fresh:
-                        restart = True  # retry from steepest descent next iteration
-                    else:
+                if not compat and not res.value < prev_loss:  # no decrease along d: stay put
+                    t = 0.0
+                    if fresh:
                         reason, message = StopReason.LINE_SEARCH_FAILED, f"{res.message}; loss {loss:.6g}"
                         break
+                    restart = True  # retry from steepest descent next iteration
+                else:
+                    t = res.step
+                    phi.move_to(t)
+                    loss, grad = res.value, phi.grad_at(t)
+                opt_cond = max_abs(grad) <= tol_grad
             current = state["func_evals"] - start_evals
             # -- stopping tests (torch.optim.LBFGS's order) ---------------------------
             if not math.isfinite(loss):
