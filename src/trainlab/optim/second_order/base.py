@@ -17,7 +17,9 @@ Stop reasons:
 ``tolerance``               the step, the loss change or the directional derivative
                             fell below ``tolerance_change``
 ``budget``                  ``max_iter`` iterations or ``max_eval`` closure calls used
-``line_search_failed``      no step along a descent direction lowered the loss
+``line_search_failed``      no step along a descent direction (not even steepest descent)
+                            lowered the loss: a wrong gradient, or a loss flat to
+                            floating-point precision
 ``non_finite``              the loss or gradient is NaN or infinite
 ==========================  ===========================================================
 """

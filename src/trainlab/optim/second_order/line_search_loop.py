@@ -156,7 +156,8 @@ class LineSearchOptimizer(ClosureOptimizer):
                 if not compat and not res.value < prev_loss:  # no decrease along d: stay put
                     t = 0.0
                     if fresh:
-                        reason, message = StopReason.LINE_SEARCH_FAILED, f"{res.message}; loss {loss:.6g}"
+                        reason = StopReason.LINE_SEARCH_FAILED
+                        message = f"no lower point along steepest descent ({res.message}); loss {loss:.6g}"
                         break
                     restart = True  # retry from steepest descent next iteration
                 else:
