@@ -1,7 +1,9 @@
 """Float64 NumPy references, written the way the lecture notes write them.
 
 They are the readable version of each algorithm for learners and the oracle the
-torch implementations are tested against.
+torch implementations are tested against. First-order methods are in
+``trainlab.reference.first_order`` (re-exported here), second-order methods
+(Newton, BFGS, the L-BFGS two-loop recursion) in ``trainlab.reference.second_order``.
 """
 
 from trainlab.reference.first_order import (
