@@ -194,11 +194,16 @@ def _beale(x: Tensor) -> Tensor:
 
 
 def beale() -> Problem:
-    """Beale's function; minimum 0 at (3, 0.5). Seed 002 starts from (2, -2) and (-3, 3)."""
+    """Beale's function; minimum 0 at (3, 0.5), saddles at (0, 1) and near (0.1005, -2.6445).
+
+    Seed 002 starts from (2, -2) and (-3, 3). Its other stationary points are the
+    two saddles; along ``x -> -inf``, ``y -> 1`` the function falls toward about
+    0.45 without a minimum (a flat valley that traps slow optimizers).
+    """
     return Problem(
         "beale", 2, _beale, minima=((3.0, 0.5),), domain=((-4.5, 4.5), (-4.5, 4.5)),
         starts=((2.0, -2.0), (-3.0, 3.0), (1.0, 1.0)), description="narrow curved valleys and plateaus",
-        source="Beale 1958; seed 002",
+        source="Beale 1958; seed 002", stationary=_polish(_beale, [(0.0, 1.0), (0.1005, -2.6445)]),
     )
 
 
