@@ -221,38 +221,41 @@ def race(
     losses = torch.full((steps + 1, n), math.nan, dtype=dtype)
     gnorms = torch.full((steps + 1, n), math.nan, dtype=dtype)
     active = list(range(n))
-    index = torch.arange(n)
+    rows: slice | Tensor = slice(None)  # where the active runs' records go (all of them: a plain slice)
     prev: Tensor | None = None
     for t in range(steps + 1):
         with torch.no_grad():
-            x = torch.stack([live[i].x for i in active])
-        x.requires_grad_(True)
+            x = torch.stack([live[i].x for i in active]).requires_grad_(True)
         with torch.enable_grad():
             f = problem.fn(x)
             (g,) = torch.autograd.grad(f.sum(), x)
         x, f = x.detach(), f.detach()
-        path[t, index] = x
-        losses[t, index] = f
         gnorm = torch.linalg.vector_norm(g, dim=-1)
-        gnorms[t, index] = gnorm
-        bad = ~torch.isfinite(f) | ~torch.isfinite(gnorm) | (torch.linalg.vector_norm(x, dim=-1) > bound)
-        reached = f <= target_loss if target_loss is not None else torch.zeros_like(bad)
-        small = torch.zeros_like(bad)
+        path[t, rows], losses[t, rows], gnorms[t, rows] = x, f, gnorm
+        bad = ~torch.isfinite(f + gnorm) | (torch.linalg.vector_norm(x, dim=-1) > bound)
+        stop = bad
+        if target_loss is not None:
+            stop = stop | (f <= target_loss)
         if tol is not None and prev is not None:
-            small = torch.linalg.vector_norm(x - prev, dim=-1) < tol
-        if t == steps or bool((bad | reached | small).any()):
-            stopped = []
-            for k, (i, b, r, s) in enumerate(zip(active, bad.tolist(), reached.tolist(), small.tolist())):
-                reason = "diverged" if b else "target_loss" if r else "tolerance" if s else None
-                if reason is None and t == steps:
-                    reason = "max_iter"
-                if reason is not None:
+            stop = stop | (torch.linalg.vector_norm(x - prev, dim=-1) < tol)
+        if t == steps or bool(stop.any()):
+            keep = []
+            for k, i in enumerate(active):
+                if bool(bad[k]):
+                    reason = "diverged"
+                elif target_loss is not None and bool(f[k] <= target_loss):
+                    reason = "target_loss"
+                elif bool(stop[k]):
+                    reason = "tolerance"
+                else:
+                    reason = "max_iter" if t == steps else None
+                if reason is None:
+                    keep.append(k)
+                else:
                     live[i].stop, live[i].iterations = reason, t
-                    stopped.append(k)
-            if stopped:
-                keep = [k for k in range(len(active)) if k not in stopped]
+            if len(keep) < len(active):
                 active = [active[k] for k in keep]
-                index = torch.tensor(active, dtype=torch.long)
+                rows = torch.tensor(active, dtype=torch.long)
                 x, g = x[keep], g[keep]
         if not active:
             break
