@@ -89,3 +89,11 @@ def test_problem_arguments_and_high_dimensional_problems(cli, tmp_path):
 def test_bad_input_gets_one_clear_error(cli, args, needle, tmp_path):
     out = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["trajectories", *args, "--out", str(tmp_path)])
     assert out.exit_code == 2 and needle in out.output, out.output
+
+
+def test_demo_prints_its_numbers_and_writes_its_figure(cli, tmp_path):
+    out = cli("--demo", "quartic", "--out", str(tmp_path))
+    assert out.exit_code == 0, out.output
+    assert "3.267681061691328 (seed 004: 3.267681061691328)" in out.output
+    with Image.open(tmp_path / "quartic.png") as im:
+        assert im.size == (1280, 480)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from trainlab import problems
 from trainlab.constraints import InvalidArgument
+from trainlab.experiments.lab import DEMOS
 from trainlab.optim import registry
 from trainlab.problems.runner import race, summarize
 from trainlab.problems.settings import key_of, lecture_runs, lecture_setting, problem_settings
@@ -40,7 +41,8 @@ def _problem_kwargs(items: tuple[str, ...]) -> dict[str, int | float]:
     for key, value in _pairs(items, "--problem-arg").items():
         number = _floats(value, "a number", "--problem-arg")
         if len(number) != 1:
-            raise click.BadParameter(f"expected one number for {key!r}, got {value!r}", param_hint="--problem-arg")
+            raise click.BadParameter(f"expected one number for {key!r}, got {value!r}",
+                                     param_hint="--problem-arg")
         out[key] = int(number[0]) if number[0].is_integer() and key == "dim" else number[0]
     return out
 
@@ -78,7 +80,7 @@ def _fmt(v: float) -> str:
 @click.option("--problem-arg", multiple=True, metavar="NAME=VALUE",
               help="Argument of the problem's factory, e.g. condition=100 or dim=5 (repeatable).")
 @click.option("--start", "starts", multiple=True, metavar="X1,X2",
-              help="Start point (repeatable; default: the problem's first start). Use --start=-3,3 for negatives.")
+              help="Start point (repeatable; default: the problem's first start).")
 @click.option("--optimizers", default=SEED_002, show_default=True, help="Comma-separated optimizer names.")
 @click.option("--steps", type=click.IntRange(1), default=None, help="Iteration cap (default: per problem).")
 @click.option("--tol", type=click.FloatRange(0), default=None,
@@ -92,10 +94,12 @@ def _fmt(v: float) -> str:
               help="Output folder (default: runs/trajectories/PROBLEM).")
 @click.option("--frames", type=click.IntRange(2, 1000), default=120, show_default=True, help="GIF frames.")
 @click.option("--no-gif", is_flag=True, help="Skip the animation.")
+@click.option("--demo", type=click.Choice(sorted(DEMOS)), default=None,
+              help="Run one lecture demonstration instead (its numbers and figures; other options ignored).")
 @click.option("--list", "list_", is_flag=True, help="List problems and optimizers and exit.")
 def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, ...], optimizers: str,
                  steps: int | None, tol: float | None, lrs: tuple[str, ...], noise: float, seed: int,
-                 out: Path | None, frames: int, no_gif: bool, list_: bool) -> None:
+                 out: Path | None, frames: int, no_gif: bool, demo: str | None, list_: bool) -> None:
     """Race optimizers on an analytic problem: contour PNG, loss PNG, GIF, CSV and a table.
 
     Learning rates and hyperparameters come from the lab's lecture settings
@@ -108,12 +112,16 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
       trainlab trajectories --problem quartic --start 5 --start=-5 --optimizers gd,momentum
       trainlab trajectories --problem quadratic --problem-arg condition=50 --optimizers gd,adam --lr adam=0.05
       trainlab trajectories --problem elliptic --start=-5,-2.5 --optimizers sgd --noise 1 --steps 200
+      trainlab trajectories --demo saddle --out figures
     """
     console = Console()
     if not console.is_terminal:  # pipes and logs: room for the whole table
         console = Console(width=max(console.width, 120))
     if list_:
         _list(console)
+        return
+    if demo is not None:
+        _demo(console, demo, out or Path("runs") / "lab" / demo)
         return
     try:
         prob = problems.get(problem, **_problem_kwargs(problem_arg))
@@ -127,10 +135,12 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
             registry.get(name)
         except InvalidArgument as err:
             raise click.BadParameter(str(err), param_hint="--optimizers") from None
-    points = [_floats(s, f"{prob.dim} comma-separated numbers", "--start") for s in starts] or [list(prob.starts[0])]
+    points = [_floats(s, f"{prob.dim} comma-separated numbers", "--start") for s in starts]
+    points = points or [list(prob.starts[0])]
     for p in points:
         if len(p) != prob.dim:
-            raise click.BadParameter(f"{prob.name} needs {prob.dim} coordinate(s), got {p}", param_hint="--start")
+            raise click.BadParameter(f"{prob.name} needs {prob.dim} coordinate(s), got {p}",
+                                     param_hint="--start")
     rates = {}
     for key, value in _pairs(lrs, "--lr").items():
         try:
@@ -154,6 +164,20 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
         console.print(f"wrote {path}")
 
 
+def _demo(console: Console, name: str, out: Path) -> None:
+    with console.status(f"running the {name} demonstration..."):
+        result = DEMOS[name]()
+        written = result.plot(out)
+    table = Table(title=f"lecture demonstration: {name}")
+    table.add_column("run", no_wrap=True)
+    table.add_column("result")
+    for key, value in result.summary().items():
+        table.add_row(key, value)
+    console.print(table)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
 def _write(result: list, out: Path, frames: int, no_gif: bool, console: Console) -> list[Path]:
     from trainlab.report import trajectories as fig
 
@@ -172,8 +196,8 @@ def _table(console: Console, prob: problems.Problem, result: list, steps: int, t
     tol_text = "off" if tol is None else f"{tol:g}"
     table = Table(title=f"{prob.name}: {steps} iterations at most, step tolerance {tol_text}")
     table.add_column("optimizer", no_wrap=True)
-    for col in ("start", "final point", "distance to nearest minimum", "final loss", "iterations to tolerance",
-                "stop"):
+    for col in ("start", "final point", "distance to nearest minimum", "final loss",
+                "iterations to tolerance", "stop"):
         table.add_column(col, justify="right", no_wrap=col in ("start", "final point"))
     for t in result:
         row = summarize(t)

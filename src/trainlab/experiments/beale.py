@@ -33,7 +33,7 @@ from pathlib import Path
 from trainlab import problems
 from trainlab.problems.runner import Summary, Trajectory, race, summarize
 from trainlab.problems.settings import lecture_runs, problem_settings
-from trainlab.report.trajectories import animate, draw_losses, draw_paths, new_figure, save
+from trainlab.report.trajectories import animate, plot_race
 
 __all__ = ["BealeResult", "run_beale", "SEED_002_OPTIMIZERS", "STARTS", "RADIUS"]
 
@@ -53,12 +53,21 @@ class BealeResult:
         """Iterations until within ``RADIUS`` of (3, 0.5), per optimizer, from ``start``."""
         return {r.label: r.reached_at for r in self.table() if r.start == tuple(start)}
 
-    def plot(self, out: str | Path, gif_frames: int = 120) -> list[Path]:
+    def plot(self, out: str | Path, gif_frames: int = 80) -> list[Path]:
         """``beale.png`` (paths and losses) and ``beale.gif`` (the race)."""
-        fig, (left, right) = new_figure(2, size=(12.8, 4.8))
-        draw_paths(left, self.trajectories)
-        draw_losses(right, self.trajectories)
-        return [save(fig, Path(out) / "beale.png"), animate(self.trajectories, Path(out) / "beale.gif", gif_frames)]
+        out = Path(out)
+        return [plot_race(self.trajectories, out / "beale.png"),
+                animate(self.trajectories, out / "beale.gif", gif_frames)]
+
+    def summary(self) -> dict[str, str]:
+        """Per optimizer and start: final point, distance to (3, 0.5), iterations to reach it and to stop."""
+        return {
+            f"{r.label} from {r.start}": (
+                f"final ({r.final_point[0]:.5g}, {r.final_point[1]:.5g}), distance {r.distance:.3g}, "
+                f"within {RADIUS:g} at {r.reached_at}, stopped at {r.iterations} ({r.stop_reason})"
+            )
+            for r in self.table()
+        }
 
 
 def run_beale(
@@ -71,5 +80,5 @@ def run_beale(
     beale = problems.get("beale")
     settings = problem_settings(beale)
     runs = lecture_runs(beale, optimizers, starts)
-    trajectories = race(beale, runs, steps=steps or settings.steps, tol=tol if tol is not None else settings.tol)
-    return BealeResult(trajectories)
+    tol = settings.tol if tol is None else tol
+    return BealeResult(race(beale, runs, steps=steps or settings.steps, tol=tol))

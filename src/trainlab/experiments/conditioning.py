@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,11 @@ class ConditioningResult:
         """GD iterations until the step-size tolerance, per condition number."""
         return [t.iterations_to_tolerance for t in self.trajectories]
 
+    def summary(self) -> dict[str, str]:
+        """GD iterations to the step tolerance per condition number."""
+        pairs = zip(self.conditions, self.iterations, strict=True)
+        return {f"kappa = {k:g}": f"{n} iterations" for k, n in pairs}
+
     def plot(self, out: str | Path) -> list[Path]:
         """``conditioning.png``: circular vs elliptical contours with GD, and iterations vs kappa."""
         fig, axes = new_figure(3, size=(15.0, 4.8))
@@ -52,6 +58,9 @@ class ConditioningResult:
             ax.set_aspect("equal")
         its = [float("nan") if i is None else i for i in self.iterations]
         axes[2].loglog(self.conditions, its, "o-", label="gradient descent, lr = 1/kappa")
+        k = torch.logspace(0.3, math.log10(max(self.conditions)), 50, dtype=torch.float64)
+        axes[2].loglog(k.numpy(), (k * torch.log(1.5 / (k * self.tol))).numpy(), "--", color="0.5",
+                       label="kappa ln(1.5 / (kappa tol))")
         axes[2].set(xlabel="condition number kappa", ylabel=f"iterations to step < {self.tol:g}",
                     title="iterations grow with the condition number")
         axes[2].legend(fontsize=8)

@@ -72,6 +72,16 @@ class IdentifiabilityResult:
     rescaled: float  # max |output change|, ReLU rescaling
     rescaled_tanh: float  # max |output change|, the same rescaling of a tanh net (control)
 
+    def summary(self) -> dict[str, str]:
+        """Largest output change and parameter distance per transformation."""
+        return {
+            "hidden units permuted": f"output change {self.permuted:.3g}, "
+                                     f"parameter distance {self.distance['hidden units permuted']:.3g}",
+            "ReLU layer x k, next / k": f"output change {self.rescaled:.3g}, "
+                                        f"parameter distance {self.distance['ReLU layer x k, next / k']:.3g}",
+            "tanh layer x k, next / k (control)": f"output change {self.rescaled_tanh:.3g}",
+        }
+
     def plot(self, out: str | Path) -> list[Path]:
         """``identifiability.png``: the outputs of the equivalent networks coincide."""
         fig, (ax,) = new_figure()
@@ -89,7 +99,9 @@ def _flat(model: MLP) -> Tensor:
     return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
 
 
-def run_identifiability(widths: Sequence[int] = (1, 16, 16, 1), k: float = 3.0, seed: int = 0) -> IdentifiabilityResult:
+def run_identifiability(
+    widths: Sequence[int] = (1, 16, 16, 1), k: float = 3.0, seed: int = 0
+) -> IdentifiabilityResult:
     """Permute and rescale the first hidden layer of a random float64 MLP; measure the output change."""
     torch.manual_seed(seed)
     relu = MLP(list(widths), activation="relu").double()

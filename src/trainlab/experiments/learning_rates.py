@@ -24,7 +24,7 @@ from pathlib import Path
 
 from trainlab import problems
 from trainlab.problems.runner import Run, Trajectory, race
-from trainlab.report.trajectories import draw_losses, draw_paths, new_figure, save
+from trainlab.report.trajectories import plot_race
 
 __all__ = ["LearningRateResult", "run_learning_rates", "RATES"]
 
@@ -36,12 +36,14 @@ class LearningRateResult:
     rates: dict[str, float]
     trajectories: list[Trajectory]
 
+    def summary(self) -> dict[str, str]:
+        """Loss after the last step, and the per-step factor of the steep coordinate, per rate."""
+        return {t.label: f"final loss {t.final_loss:.3g}, x2 factor 1 - 4 lr = {1 - 4 * self.rates[name]:.3g}"
+                for name, t in zip(self.rates, self.trajectories, strict=True)}
+
     def plot(self, out: str | Path) -> list[Path]:
         """``learning_rates.png``: the four paths on the contours, and their losses."""
-        fig, (left, right) = new_figure(2, size=(12.8, 4.8))
-        draw_paths(left, self.trajectories)
-        draw_losses(right, self.trajectories)
-        return [save(fig, Path(out) / "learning_rates.png")]
+        return [plot_race(self.trajectories, Path(out) / "learning_rates.png")]
 
 
 def run_learning_rates(rates: Mapping[str, float] = RATES, steps: int = 50) -> LearningRateResult:

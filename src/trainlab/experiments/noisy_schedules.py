@@ -74,6 +74,16 @@ class NoisyScheduleResult:
             out.setdefault(t.label, []).append(torch.linalg.vector_norm(t.path, dim=-1))
         return {k: torch.stack(v) for k, v in out.items()}
 
+    def summary(self) -> dict[str, str]:
+        """Mean final point and mean distance to the minimum per schedule."""
+        out = {}
+        for name, pts in self.final_points.items():
+            m = pts.mean(0).tolist()
+            d = float(torch.linalg.vector_norm(pts, dim=1).mean())
+            out[name] = (f"mean final point ({m[0]:.4f}, {m[1]:.4f}), "
+                         f"mean distance {d:.4f} ({self.seeds} seeds)")
+        return out
+
     def plot(self, out: str | Path) -> list[Path]:
         """``noisy_schedules.png``: one path per schedule, all final points, mean distance vs iteration."""
         fig, (left, right) = new_figure(2, size=(12.8, 4.8))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from trainlab import problems
 from trainlab.problems.runner import Run, Trajectory, race
-from trainlab.report.trajectories import draw_losses, draw_paths, new_figure, save
+from trainlab.report.trajectories import plot_race
 
 __all__ = ["QuarticResult", "run_quartic", "SEED_004"]
 
@@ -44,12 +44,13 @@ class QuarticResult:
         """Final x of each run, keyed like ``SEED_004``."""
         return {t.label: float(t.final_point[0]) for t in self.trajectories}
 
+    def summary(self) -> dict[str, str]:
+        """Each run's end point next to seed 004's."""
+        return {k: f"{v!r} (seed 004: {SEED_004[k]!r})" for k, v in self.endpoints.items()}
+
     def plot(self, out: str | Path) -> list[Path]:
         """``quartic.png``: the curve with the iterates, and the loss against iteration."""
-        fig, (left, right) = new_figure(2, size=(12.8, 4.8))
-        draw_paths(left, self.trajectories)
-        draw_losses(right, self.trajectories)
-        return [save(fig, Path(out) / "quartic.png")]
+        return [plot_race(self.trajectories, Path(out) / "quartic.png")]
 
 
 def run_quartic(lr: float = 0.1, momentum: float = 0.9, steps: int = 100) -> QuarticResult:

@@ -34,7 +34,7 @@ from pathlib import Path
 from trainlab import problems
 from trainlab.problems.runner import Trajectory, race
 from trainlab.problems.settings import lecture_runs
-from trainlab.report.trajectories import draw_losses, draw_paths, new_figure, save
+from trainlab.report.trajectories import plot_race
 
 __all__ = ["SaddleResult", "run_saddle", "SLOW", "FAST"]
 
@@ -53,12 +53,14 @@ class SaddleResult:
         """Iterations until ``f <= f(saddle) - drop`` per optimizer (``None``: not within the budget)."""
         return {t.label: t.iterations_below(-self.drop) for t in self.trajectories}
 
+    def summary(self) -> dict[str, str]:
+        """Iterations to escape per optimizer."""
+        return {k: "not within the budget" if v is None else f"escaped at iteration {v}"
+                for k, v in self.escapes.items()}
+
     def plot(self, out: str | Path) -> list[Path]:
         """``<problem>.png``: the paths on the contours, and ``f`` against iteration."""
-        fig, (left, right) = new_figure(2, size=(12.8, 4.8))
-        draw_paths(left, self.trajectories)
-        draw_losses(right, self.trajectories)
-        return [save(fig, Path(out) / f"{self.problem}.png")]
+        return [plot_race(self.trajectories, Path(out) / f"{self.problem}.png")]
 
 
 def run_saddle(

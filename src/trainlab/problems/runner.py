@@ -134,7 +134,9 @@ def optimizer_label(spec: OptimizerSpec) -> str:
     return getattr(spec, "__name__", None) or type(spec).__name__
 
 
-def build_optimizer(spec: OptimizerSpec, params: list[Tensor], lr: float | None, hyper: dict[str, Any]) -> Optimizer:
+def build_optimizer(
+    spec: OptimizerSpec, params: list[Tensor], lr: float | None, hyper: dict[str, Any]
+) -> Optimizer:
     """Make the optimizer: a registry name, an Optimizer class, or a factory ``params, **kw``."""
     kwargs = dict(hyper)
     if lr is not None:

@@ -6,23 +6,21 @@ One table, read by ``trainlab trajectories`` and by the demonstrations in
 Hyperparameters are seed 002's code listings (its Beale race), matched to
 trainlab's arguments (``eps`` outside the root, ``eps_root`` inside):
 
-==================  =====================================================  ==========================================
-optimizer           seed 002 listing                                       trainlab arguments
-==================  =====================================================  ==========================================
-gd                  ``x -= eps*g``                                         ``SGD``
-momentum            ``p = 0.9*p - eps*g; x += p``                          ``SGD(momentum=0.9)`` (equal at constant lr)
-nesterov            ``x += p + 0.9*(p - p_old)``                           ``SGD(momentum=0.9, nesterov=True)``
-adagrad             ``x -= eps*g/(np.sqrt(a) + 1e-7)``                     ``Adagrad(eps=1e-7)``
-rmsprop             ``a = 0.99 a + 0.01 g*g; x -= eps*g/np.sqrt(a + 1e-7)``  ``RMSprop(alpha=0.99, eps=0, eps_root=1e-7)``
-rmsprop-momentum    ``p = 0.9*p - eps*g/(np.sqrt(a) + 1e-7); x += p``      ``RMSprop(alpha=0.99, momentum=0.9, eps=1e-7)``
-adam                ``beta1 = 0.9, beta2 = 0.99, nu = 1e-7``               ``Adam(betas=(0.9, 0.99), eps=1e-7)``
-==================  =====================================================  ==========================================
+- gd: ``x -= eps*g`` -> ``SGD``;
+- momentum: ``p = 0.9*p - eps*g; x += p`` -> ``SGD(momentum=0.9)`` (equal at a constant rate);
+- nesterov: ``x += p + 0.9*(p - p_old)`` -> ``SGD(momentum=0.9, nesterov=True)``;
+- adagrad: ``x -= eps*g/(np.sqrt(a) + 1e-7)`` -> ``Adagrad(eps=1e-7)``;
+- rmsprop: ``a = 0.99 a + 0.01 g*g; x -= eps*g/np.sqrt(a + 1e-7)``
+  -> ``RMSprop(alpha=0.99, eps=0, eps_root=1e-7)``;
+- rmsprop-momentum: ``p = 0.9*p - eps*g/(np.sqrt(a) + 1e-7); x += p``
+  -> ``RMSprop(alpha=0.99, momentum=0.9, eps=1e-7)``;
+- adam: ``beta1 = 0.9, beta2 = 0.99, nu = 1e-7`` -> ``Adam(betas=(0.9, 0.99), eps=1e-7)``.
 
 Learning rates: seed 002 does not print its ``eps`` for Beale. The lab's rates
 were picked on a 1-2-3-5 grid with ``trainlab trajectories``: for GD, momentum
 and Nesterov the largest rate at which the run stays finite from both starts
-(the gradient at (-3, 3) is about 10^4), for the adaptive methods a rate that
-shows their typical path. Seed 004's quartic uses 0.1 (GD and momentum); seed
+(the gradient at (-3, 3) is about 10^4: GD diverges at 7e-4, momentum at 2e-4,
+Nesterov at 1e-4), for the adaptive methods a rate that shows their typical path. Seed 004's quartic uses 0.1 (GD and momentum); seed
 000's noisy quadratic uses 0.1. Problems without an entry get a rule: gradient
 methods ``0.5 / max |eigenvalue of the Hessian at the start|`` (stable on a
 quadratic), adaptive methods 1% of the narrowest side of the plotting domain
@@ -49,8 +47,8 @@ from trainlab.problems.functions import Problem
 from trainlab.problems.runner import Run
 
 __all__ = [
-    "ProblemSettings", "SETTINGS", "SEED_002", "GRADIENT", "lecture_setting", "lecture_runs", "problem_settings",
-    "key_of",
+    "ProblemSettings", "SETTINGS", "SEED_002", "GRADIENT", "lecture_setting", "lecture_runs",
+    "problem_settings", "key_of",
 ]
 
 # seed 002's hyperparameters, in trainlab's arguments (the registry fixes momentum=0.9)
@@ -86,8 +84,8 @@ SETTINGS: dict[str, ProblemSettings] = {
     "quartic": ProblemSettings(steps=100, tol=None, gd_lr=0.1, adaptive_lr=0.1),  # seed 004
     "elliptic": ProblemSettings(steps=100, gd_lr=0.1, adaptive_lr=0.1),  # seed 000
     "beale": ProblemSettings(  # seed 002
-        steps=10_000, tol=1e-10, gd_lr=3e-4,
-        lr={"momentum": 5e-5, "nesterov": 5e-5, "momentum-lecture": 5e-5, "adagrad": 1.0, "rmsprop": 0.01,
+        steps=10_000, tol=1e-10, gd_lr=5e-4,
+        lr={"momentum": 1e-4, "nesterov": 5e-5, "momentum-lecture": 1e-4, "adagrad": 1.0, "rmsprop": 0.01,
             "rmsprop-momentum": 0.05, "rmsprop-nesterov": 0.05, "adam": 0.3},
         adaptive_lr=0.1,
     ),

@@ -75,7 +75,9 @@ def _as_vector(x: Tensor | Sequence[float] | float) -> Tensor:
     return t.reshape(-1).clone()
 
 
-def _probe(fn: Callable[[Tensor], Tensor], x: Tensor, null: Tensor, radius: float, probes: int) -> tuple[bool, bool]:
+def _probe(
+    fn: Callable[[Tensor], Tensor], x: Tensor, null: Tensor, radius: float, probes: int
+) -> tuple[bool, bool]:
     """Does ``f`` rise / fall (beyond round-off) along the null directions of the Hessian?"""
     gen = torch.Generator().manual_seed(0)
     dirs = [null[:, i] for i in range(null.shape[1])]
@@ -112,7 +114,8 @@ def classify_stationary_point(
     if not gnorm <= grad_tol:
         fail(
             "classify_stationary_point", "x",
-            f"a stationary point, but the gradient there is not zero (norm {gnorm:.3g} > grad_tol = {grad_tol:g})",
+            f"a stationary point, but the gradient there is not zero "
+            f"(norm {gnorm:.3g} > grad_tol = {grad_tol:g})",
             x.tolist(),
         )
     h = torch.func.hessian(f)(x)

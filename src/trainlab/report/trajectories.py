@@ -6,6 +6,7 @@
   quartic) gets its curve with the iterates on it.
 - ``plot_losses``: ``f(x_t) - f*`` against the iteration, log scale (``f`` itself on
   a symmetric-log scale for problems without a minimum).
+- ``plot_race``: both side by side (the demonstrations' figures).
 - ``animate``: the race as an animated GIF (at most ``frames`` frames, the paths
   subsampled evenly in iterations), like seed 002's videos.
 - ``write_csv``: every path as rows ``label, run, iteration, x1..xn, loss, grad_norm``.
@@ -44,7 +45,7 @@ from trainlab.problems.functions import Problem
 from trainlab.problems.runner import Trajectory
 
 __all__ = ["SIZE", "DPI", "new_figure", "save", "draw_paths", "plot_paths", "draw_losses", "plot_losses",
-           "animate", "frame_indices", "write_csv", "colors_for"]
+           "plot_race", "animate", "frame_indices", "write_csv", "colors_for"]
 
 SIZE = (6.4, 4.8)
 DPI = 100
@@ -59,10 +60,12 @@ def new_figure(ncols: int = 1, size: tuple[float, float] = SIZE) -> tuple[Figure
 
 
 def save(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` as a PNG of exactly its size in pixels; returns the path."""
+    """Write ``fig`` as a PNG of exactly its size in pixels (a 256-colour palette keeps it small)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI)
+    fig.canvas.draw()
+    rgb = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    rgb.quantize(colors=256, dither=Image.Dither.NONE).save(path, format="PNG", optimize=True)
     return path
 
 
@@ -78,7 +81,8 @@ def _one_problem(trajectories: Sequence[Trajectory]) -> Problem:
         fail("plot", "trajectories", "at least one Trajectory", trajectories)
     problem = trajectories[0].problem
     if any(t.problem is not problem and t.problem.name != problem.name for t in trajectories):
-        fail("plot", "trajectories", "trajectories on one problem", sorted({t.problem.name for t in trajectories}))
+        fail("plot", "trajectories", "trajectories on one problem",
+             sorted({t.problem.name for t in trajectories}))
     return problem
 
 
@@ -102,21 +106,20 @@ def _gap(problem: Problem, values: np.ndarray) -> tuple[np.ndarray, str]:
 
 
 def _mark(ax: Any, problem: Problem, trajectories: Sequence[Trajectory], dims: int) -> None:
-    pts = [m for m in problem.minima]
-    if pts:
-        xs = [m[0] for m in pts]
-        ys = [m[1] for m in pts] if dims == 2 else [float(problem.value(torch.tensor(m, dtype=torch.float64))) for m in pts]
-        ax.plot(xs, ys, "*", color="gold", markeredgecolor="black", markersize=15, zorder=5, label="minimum")
-    if problem.stationary:
-        xs = [q[0] for q in problem.stationary]
-        ys = [q[1] for q in problem.stationary] if dims == 2 else [
-            float(problem.value(torch.tensor(q, dtype=torch.float64))) for q in problem.stationary]
-        ax.plot(xs, ys, "X", color="black", markersize=8, zorder=5, label="saddle / other stationary")
-    starts = {tuple(float(v) for v in t.start) for t in trajectories}
-    for i, s in enumerate(sorted(starts)):
-        y = s[1] if dims == 2 else float(problem.value(torch.tensor(s, dtype=torch.float64)))
-        ax.plot(s[0], y, "o", color="white", markeredgecolor="black", markersize=8, zorder=5,
-                label="start" if i == 0 else None)
+    """Stars at the minima, crosses at the other known stationary points, circles at the starts."""
+
+    def place(points: Sequence[Sequence[float]], style: str, label: str, **kw: Any) -> None:
+        if not points:
+            return
+        xs = [p[0] for p in points]
+        ys = [p[1] if dims == 2 else float(problem.value(torch.tensor(p, dtype=torch.float64)))
+              for p in points]
+        ax.plot(xs, ys, style, markeredgecolor="black", zorder=5, label=label, **kw)
+
+    place(problem.minima, "*", "minimum", color="gold", markersize=15)
+    place(problem.stationary, "X", "saddle / other stationary", color="black", markersize=8)
+    starts = sorted({tuple(float(v) for v in t.start) for t in trajectories})
+    place(starts, "o", "start", color="white", markersize=8, linestyle="none")
 
 
 def draw_paths(ax: Any, trajectories: Sequence[Trajectory], levels: int = 30) -> list[Any]:
@@ -155,7 +158,8 @@ def draw_paths(ax: Any, trajectories: Sequence[Trajectory], levels: int = 30) ->
             seen.add(t.label)
         ax.set(xlabel="x1", ylabel="x2", xlim=(x0, x1), ylim=(y0, y1))
     else:
-        fail("plot_paths", "trajectories", "trajectories on a 1-D or 2-D problem", f"a {problem.dim}-D problem")
+        fail("plot_paths", "trajectories", "trajectories on a 1-D or 2-D problem",
+             f"a {problem.dim}-D problem")
     _mark(ax, problem, trajectories, problem.dim)
     ax.set_title(problem.name)
     ax.legend(fontsize=7, loc="best")
@@ -179,7 +183,8 @@ def draw_losses(ax: Any, trajectories: Sequence[Trajectory]) -> None:
         y, ylabel = _gap(problem, t.losses.numpy())
         if ylabel != "f(x)":
             y = np.maximum(y, 1e-300)
-        ax.plot(np.arange(len(y)), y, lw=1.2, color=colors[t.label], label=t.label if t.label not in seen else None)
+        ax.plot(np.arange(len(y)), y, lw=1.2, color=colors[t.label],
+                label=t.label if t.label not in seen else None)
         seen.add(t.label)
     ax.set_yscale("log" if ylabel != "f(x)" else "symlog")
     ax.set(xlabel="iteration", ylabel=ylabel, title=f"{problem.name}: loss")
@@ -190,6 +195,14 @@ def plot_losses(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
     """Loss against iteration (log scale), written as a PNG."""
     fig, (ax,) = new_figure()
     draw_losses(ax, trajectories)
+    return save(fig, path)
+
+
+def plot_race(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
+    """The paths (left) and the losses (right) side by side, written as a 1280 x 480 PNG."""
+    fig, (left, right) = new_figure(2, size=(2 * SIZE[0], SIZE[1]))
+    draw_paths(left, trajectories)
+    draw_losses(right, trajectories)
     return save(fig, path)
 
 
@@ -236,7 +249,7 @@ def animate(trajectories: Sequence[Trajectory], path: str | Path, frames: int = 
         ax.draw_artist(text)
         return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
 
-    palette = render(idx[-1]).quantize(colors=255)
+    palette = render(idx[-1]).quantize(colors=64)
     images = [render(it).quantize(palette=palette, dither=Image.Dither.NONE) for it in idx]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -251,8 +264,10 @@ def write_csv(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["label", "run", "iteration", *(f"x{i + 1}" for i in range(problem.dim)), "loss", "grad_norm"])
+        coords = [f"x{i + 1}" for i in range(problem.dim)]
+        w.writerow(["label", "run", "iteration", *coords, "loss", "grad_norm"])
         for r, t in enumerate(trajectories):
-            for it, (x, f, g) in enumerate(zip(t.path.tolist(), t.losses.tolist(), t.grad_norms.tolist(), strict=True)):
+            rows = zip(t.path.tolist(), t.losses.tolist(), t.grad_norms.tolist(), strict=True)
+            for it, (x, f, g) in enumerate(rows):
                 w.writerow([t.label, r, it, *(repr(v) for v in x), repr(f), repr(g)])
     return path
