@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image
 
 from trainlab.experiments.saddle import FAST, SLOW, run_saddle
@@ -63,4 +64,4 @@ def test_gd_escapes_the_degenerate_saddle_far_later():
     for _ in range(2000):
         x -= LR * 3 * x * x
     traj = degenerate.trajectories[0]
-    assert float(traj.final_point[0]) == __import__("pytest").approx(x, rel=1e-3)
+    assert float(traj.final_point[0]) == pytest.approx(x, rel=1e-3)

@@ -16,7 +16,8 @@ from trainlab.report.trajectories import animate, frame_indices, plot_losses, pl
 @pytest.fixture(scope="module")
 def beale_race():
     b = problems.get("beale")
-    runs = [Run("adam", (2.0, -2.0), lr=0.1), Run("gd", (2.0, -2.0), lr=1e-4), Run("adam", (-3.0, 3.0), lr=0.3)]
+    runs = [Run("adam", (2.0, -2.0), lr=0.1), Run("gd", (2.0, -2.0), lr=1e-4),
+            Run("adam", (-3.0, 3.0), lr=0.3)]
     return race(b, runs, steps=200)
 
 

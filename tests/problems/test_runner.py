@@ -39,7 +39,8 @@ def test_path_losses_and_gradient_norms_are_those_of_the_iterates():
     assert torch.equal(traj.path[0], torch.tensor([-1.2, 1.0], dtype=torch.float64))
     for t in (0, 17, 50):
         x = traj.path[t]
-        assert float(traj.losses[t]) == pytest.approx(float(100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2), rel=1e-12)
+        rosenbrock = float(100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2)
+        assert float(traj.losses[t]) == pytest.approx(rosenbrock, rel=1e-12)
         assert float(traj.grad_norms[t]) == pytest.approx(float(p.grad(x).norm()), rel=1e-12)
     assert len(traj.lrs) == 50 and set(traj.lrs) == {0.01}
 
@@ -88,7 +89,8 @@ def test_noise_is_seeded_and_independent_of_the_race():
     clean = run(p, "sgd", lr=0.1, steps=40)
     assert torch.equal(alone.path, again.path)
     assert not torch.equal(alone.path, other.path) and not torch.equal(alone.path, clean.path)
-    raced = race(p, [Run("adam", (1.0, 1.0), lr=0.1), Run("sgd", p.starts[0], lr=0.1, noise=1.0, seed=3)], steps=40)
+    specs = [Run("adam", (1.0, 1.0), lr=0.1), Run("sgd", p.starts[0], lr=0.1, noise=1.0, seed=3)]
+    raced = race(p, specs, steps=40)
     assert torch.equal(raced[1].path, alone.path)
     # the noise is N(0, 1) per component: the first step is -lr (grad + z)
     z = (p.starts[0][0] - float(alone.path[1][0])) / 0.1 - 2 * p.starts[0][0]

@@ -82,7 +82,8 @@ def test_lr_overrides_and_fallback_rules():
     assert lecture_setting(q, "adam")["lr"] == pytest.approx(0.04)  # 1% of the 4-wide domain
     assert "lr" not in lecture_setting(q, "adadelta")  # unit-free: the optimizer's own default
     assert problem_settings(problems.get("rosenbrock", dim=5)).steps == 5000
-    assert key_of(problems.get("rastrigin", dim=3)) == "rastrigin" and key_of("monkey_saddle") == "monkey_saddle"
+    assert key_of(problems.get("rastrigin", dim=3)) == "rastrigin"
+    assert key_of("monkey_saddle") == "monkey_saddle"
 
 
 def test_unknown_optimizer_names_the_known_ones():

@@ -100,7 +100,8 @@ def test_zero_weights_of_a_tanh_net_are_a_degenerate_saddle_of_its_loss():
     torch.manual_seed(0)
     n, d, hidden = 40, 3, 4
     x = torch.randn(n, d, dtype=torch.float64)
-    y = (x @ torch.tensor([[1.0], [-2.0], [0.5]], dtype=torch.float64)) + 0.1 * torch.randn(n, 1, dtype=torch.float64)
+    w = torch.tensor([[1.0], [-2.0], [0.5]], dtype=torch.float64)
+    y = x @ w + 0.1 * torch.randn(n, 1, dtype=torch.float64)
     y = y - y.mean()
     f, theta = flat_loss(_tanh_net(d, hidden), nn.functional.mse_loss, x, y)
     assert theta.abs().max() == 0
