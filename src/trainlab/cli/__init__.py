@@ -18,6 +18,7 @@ import click
 # name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
     "race": "trainlab.cli.race:race",
+    "trajectories": "trainlab.cli.trajectories:trajectories",
 }
 
 
@@ -44,5 +45,6 @@ def main() -> None:
     Examples:
       trainlab race                      # every first-order optimizer on real data
       trainlab race --optimizers sgd,adam --steps 300
+      trainlab trajectories --problem beale --start 2,-2 --steps 10000
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

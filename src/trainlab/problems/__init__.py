@@ -1,5 +1,9 @@
 """Analytic test problems: value, gradient, Hessian and known minima; a registry by name.
 
+Also here: ``classify_stationary_point`` (minimum / maximum / saddle from the
+Hessian, SPEC A1), the trajectory runner ``run`` / ``race`` (any optimizer from a
+start point, SPEC A2-A4), and the lab's lecture settings (``settings``).
+
 Example:
     >>> from trainlab import problems
     >>> problems.names()[:3]
@@ -30,7 +34,13 @@ from trainlab.problems.functions import (
     saddle,
 )
 
-__all__ = ["Problem", "get", "names", "PROBLEMS"]
+from trainlab.problems.runner import Run, Summary, Trajectory, race, run, summarize
+from trainlab.problems.stationary import StationaryPoint, classify_stationary_point, flat_loss
+
+__all__ = [
+    "Problem", "get", "names", "PROBLEMS", "classify_stationary_point", "StationaryPoint", "flat_loss",
+    "Run", "Trajectory", "Summary", "race", "run", "summarize",
+]
 
 # name -> factory; factories take keyword arguments (e.g. condition=, dim=)
 PROBLEMS: dict[str, Callable[..., Problem]] = {

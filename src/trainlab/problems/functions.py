@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -143,6 +144,7 @@ def _quartic_stationary() -> list[float]:
     return sorted(float(r.real) for r in roots)
 
 
+@functools.cache  # the stationary points are polished once; a Problem is immutable
 def quartic() -> Problem:
     """Seed 004's quartic: a global minimum near 3.27 and a local one near -3.25."""
     left, middle, right = _polish(_quartic, [[r] for r in _quartic_stationary()])
@@ -193,12 +195,18 @@ def _beale(x: Tensor) -> Tensor:
     return (1.5 - a + a * b) ** 2 + (2.25 - a + a * b**2) ** 2 + (2.625 - a + a * b**3) ** 2
 
 
+@functools.cache  # the stationary points are polished once; a Problem is immutable
 def beale() -> Problem:
-    """Beale's function; minimum 0 at (3, 0.5). Seed 002 starts from (2, -2) and (-3, 3)."""
+    """Beale's function; minimum 0 at (3, 0.5), saddles at (0, 1) and near (0.1005, -2.6445).
+
+    Seed 002 starts from (2, -2) and (-3, 3). Its other stationary points are the
+    two saddles; along ``x -> -inf``, ``y -> 1`` the function falls toward about
+    0.45 without a minimum (a flat valley that traps slow optimizers).
+    """
     return Problem(
         "beale", 2, _beale, minima=((3.0, 0.5),), domain=((-4.5, 4.5), (-4.5, 4.5)),
         starts=((2.0, -2.0), (-3.0, 3.0), (1.0, 1.0)), description="narrow curved valleys and plateaus",
-        source="Beale 1958; seed 002",
+        source="Beale 1958; seed 002", stationary=_polish(_beale, [(0.0, 1.0), (0.1005, -2.6445)]),
     )
 
 
@@ -222,6 +230,7 @@ def _himmelblau(x: Tensor) -> Tensor:
     return (a**2 + b - 11) ** 2 + (a + b**2 - 7) ** 2
 
 
+@functools.cache  # the stationary points are polished once; a Problem is immutable
 def himmelblau() -> Problem:
     """Himmelblau's function: four global minima (value 0), one maximum, four saddles."""
     minima = _polish(_himmelblau, [(3.0, 2.0), (-2.805, 3.131), (-3.779, -3.283), (3.584, -1.848)])

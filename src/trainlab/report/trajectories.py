@@ -1,0 +1,273 @@
+"""Figures of optimizer trajectories on analytic problems (SPEC A2-A5, J8; seed 002's videos).
+
+- ``plot_paths``: a 2-D problem's contours (log-spaced levels of ``f - f*`` when
+  the minimum is known, linear levels otherwise) with every trajectory, the
+  minima (stars) and the starts (circles) marked; a 1-D problem (seed 004's
+  quartic) gets its curve with the iterates on it.
+- ``plot_losses``: ``f(x_t) - f*`` against the iteration, log scale (``f`` itself on
+  a symmetric-log scale for problems without a minimum).
+- ``plot_race``: both side by side (the demonstrations' figures).
+- ``animate``: the race as an animated GIF (at most ``frames`` frames, the paths
+  subsampled evenly in iterations), like seed 002's videos.
+- ``write_csv``: every path as rows ``label, run, iteration, x1..xn, loss, grad_norm``.
+
+Every figure is drawn on its own ``Figure`` with the Agg canvas (no display, no
+pyplot state) at ``SIZE`` inches and ``DPI`` dots per inch: 640 x 480 pixels.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from trainlab import problems
+    >>> from trainlab.problems.runner import run
+    >>> from trainlab.report.trajectories import plot_paths
+    >>> traj = run(problems.get("quartic"), "gd", 5.0, lr=0.1, steps=100)
+    >>> plot_paths([traj], pathlib.Path(tempfile.mkdtemp()) / "quartic.png").name
+    'quartic.png'
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from PIL import Image
+
+from trainlab.constraints import Interval, check, fail
+from trainlab.problems.functions import Problem
+from trainlab.problems.runner import Trajectory
+
+__all__ = ["SIZE", "DPI", "new_figure", "save", "draw_paths", "plot_paths", "draw_losses", "plot_losses",
+           "plot_race", "animate", "frame_indices", "write_csv", "colors_for"]
+
+SIZE = (6.4, 4.8)
+DPI = 100
+_FRAMES = Interval(2, 1000, closed="both", integer=True)
+
+
+def new_figure(ncols: int = 1, size: tuple[float, float] = SIZE) -> tuple[Figure, list[Any]]:
+    """A headless figure with ``ncols`` axes side by side; ``size`` is the whole figure."""
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Write ``fig`` as a PNG of exactly its size in pixels (a 256-colour palette keeps it small)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.canvas.draw()
+    rgb = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    rgb.quantize(colors=256, dither=Image.Dither.NONE).save(path, format="PNG", optimize=True)
+    return path
+
+
+def colors_for(trajectories: Sequence[Trajectory]) -> dict[str, Any]:
+    """One color per label (the same optimizer from two starts shares its color)."""
+    labels = list(dict.fromkeys(t.label for t in trajectories))
+    cmap = matplotlib.colormaps["tab10"]
+    return {label: cmap(i % 10) for i, label in enumerate(labels)}
+
+
+def _one_problem(trajectories: Sequence[Trajectory]) -> Problem:
+    if not trajectories:
+        fail("plot", "trajectories", "at least one Trajectory", trajectories)
+    problem = trajectories[0].problem
+    if any(t.problem is not problem and t.problem.name != problem.name for t in trajectories):
+        fail("plot", "trajectories", "trajectories on one problem",
+             sorted({t.problem.name for t in trajectories}))
+    return problem
+
+
+def _window(problem: Problem, trajectories: Sequence[Trajectory]) -> list[tuple[float, float]]:
+    """The plotting domain, widened to show every start."""
+    out = []
+    for d, (lo, hi) in enumerate(problem.domain[: problem.dim]):
+        starts = [float(t.start[d]) for t in trajectories]
+        lo, hi = min([lo, *starts]), max([hi, *starts])
+        pad = 0.05 * (hi - lo) if (lo, hi) != problem.domain[d] else 0.0
+        out.append((lo - pad, hi + pad))
+    return out
+
+
+def _gap(problem: Problem, values: np.ndarray) -> tuple[np.ndarray, str]:
+    """``f - f*`` where the minimum is known (for log scales), else ``f``."""
+    if problem.minima and problem.bounded_below:
+        fmin = min(float(problem.value(torch.tensor(m, dtype=torch.float64))) for m in problem.minima)
+        return values - fmin, "f(x) - f*"
+    return values, "f(x)"
+
+
+def _mark(ax: Any, problem: Problem, trajectories: Sequence[Trajectory], dims: int) -> None:
+    """Stars at the minima, crosses at the other known stationary points, circles at the starts."""
+
+    def place(points: Sequence[Sequence[float]], style: str, label: str, **kw: Any) -> None:
+        if not points:
+            return
+        xs = [p[0] for p in points]
+        ys = [p[1] if dims == 2 else float(problem.value(torch.tensor(p, dtype=torch.float64)))
+              for p in points]
+        ax.plot(xs, ys, style, markeredgecolor="black", zorder=5, label=label, **kw)
+
+    place(problem.minima, "*", "minimum", color="gold", markersize=15)
+    place(problem.stationary, "X", "saddle / other stationary", color="black", markersize=8)
+    starts = sorted({tuple(float(v) for v in t.start) for t in trajectories})
+    place(starts, "o", "start", color="white", markersize=8, linestyle="none")
+
+
+def draw_paths(ax: Any, trajectories: Sequence[Trajectory], levels: int = 30) -> list[Any]:
+    """Draw the landscape and every path on ``ax``; returns the path lines, one per trajectory."""
+    problem = _one_problem(trajectories)
+    colors = colors_for(trajectories)
+    lines: list[Any] = []
+    seen: set[str] = set()
+    if problem.dim == 1:
+        (lo, hi), = _window(problem, trajectories)
+        grid = torch.linspace(lo, hi, 400, dtype=torch.float64)
+        ax.plot(grid.numpy(), problem.value(grid[:, None]).numpy(), color="0.3", lw=1.5, label="f(x)")
+        for t in trajectories:
+            x = t.path[:, 0].numpy()
+            (line,) = ax.plot(x, t.losses.numpy(), "o-", ms=3, lw=0.6, alpha=0.8, color=colors[t.label],
+                              label=t.label if t.label not in seen else None)
+            lines.append(line)
+            seen.add(t.label)
+        ax.set(xlabel="x", ylabel="f(x)", xlim=(lo, hi))
+    elif problem.dim == 2:
+        (x0, x1), (y0, y1) = _window(problem, trajectories)
+        gx, gy = torch.meshgrid(torch.linspace(x0, x1, 300, dtype=torch.float64),
+                                torch.linspace(y0, y1, 300, dtype=torch.float64), indexing="xy")
+        z, _ = _gap(problem, problem.value(torch.stack([gx, gy], -1)).numpy())
+        if problem.minima and problem.bounded_below:
+            z = np.maximum(z, 1e-12)
+            lv = np.logspace(math.log10(max(z.min(), 1e-6)), math.log10(z.max()), levels)
+            ax.contour(gx.numpy(), gy.numpy(), z, levels=lv, norm=LogNorm(), cmap="viridis", linewidths=0.7)
+        else:
+            ax.contour(gx.numpy(), gy.numpy(), z, levels=levels, cmap="viridis", linewidths=0.7)
+        for t in trajectories:
+            p = t.path.numpy()
+            (line,) = ax.plot(p[:, 0], p[:, 1], "-", lw=1.4, color=colors[t.label],
+                              label=t.label if t.label not in seen else None)
+            lines.append(line)
+            seen.add(t.label)
+        ax.set(xlabel="x1", ylabel="x2", xlim=(x0, x1), ylim=(y0, y1))
+    else:
+        fail("plot_paths", "trajectories", "trajectories on a 1-D or 2-D problem",
+             f"a {problem.dim}-D problem")
+    _mark(ax, problem, trajectories, problem.dim)
+    ax.set_title(problem.name)
+    ax.legend(fontsize=7, loc="best")
+    return lines
+
+
+def plot_paths(trajectories: Sequence[Trajectory], path: str | Path, levels: int = 30) -> Path:
+    """Contours (2-D) or the curve (1-D) with every trajectory, written as a PNG."""
+    fig, (ax,) = new_figure()
+    draw_paths(ax, trajectories, levels)
+    return save(fig, path)
+
+
+def draw_losses(ax: Any, trajectories: Sequence[Trajectory]) -> None:
+    """``f(x_t) - f*`` (log scale) or ``f(x_t)`` (symmetric log) against ``t`` on ``ax``."""
+    problem = _one_problem(trajectories)
+    colors = colors_for(trajectories)
+    seen: set[str] = set()
+    ylabel = "f(x)"
+    for t in trajectories:
+        y, ylabel = _gap(problem, t.losses.numpy())
+        if ylabel != "f(x)":
+            y = np.maximum(y, 1e-300)
+        ax.plot(np.arange(len(y)), y, lw=1.2, color=colors[t.label],
+                label=t.label if t.label not in seen else None)
+        seen.add(t.label)
+    ax.set_yscale("log" if ylabel != "f(x)" else "symlog")
+    ax.set(xlabel="iteration", ylabel=ylabel, title=f"{problem.name}: loss")
+    ax.legend(fontsize=7, loc="best")
+
+
+def plot_losses(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
+    """Loss against iteration (log scale), written as a PNG."""
+    fig, (ax,) = new_figure()
+    draw_losses(ax, trajectories)
+    return save(fig, path)
+
+
+def plot_race(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
+    """The paths (left) and the losses (right) side by side, written as a 1280 x 480 PNG."""
+    fig, (left, right) = new_figure(2, size=(2 * SIZE[0], SIZE[1]))
+    draw_paths(left, trajectories)
+    draw_losses(right, trajectories)
+    return save(fig, path)
+
+
+def frame_indices(length: int, frames: int) -> list[int]:
+    """At most ``frames`` iteration indices spread evenly over ``0 .. length - 1``, last included."""
+    return sorted({round(k * (length - 1) / max(frames - 1, 1)) for k in range(frames)})
+
+
+def animate(trajectories: Sequence[Trajectory], path: str | Path, frames: int = 120, fps: int = 15) -> Path:
+    """The race as an animated GIF: each path grows frame by frame over its faint full path.
+
+    The landscape is rendered once; each frame restores it and draws only the
+    moving lines (Agg blitting), and Pillow writes the frames with one shared
+    palette: seconds, where redrawing whole figures frame by frame takes a minute.
+    """
+    check("animate", "frames", frames, _FRAMES)
+    check("animate", "fps", fps, Interval(1, 100, closed="both", integer=True))
+    problem = _one_problem(trajectories)
+    fig, (ax,) = new_figure()
+    for line in draw_paths(ax, trajectories):
+        line.set_alpha(0.2)
+    colors = colors_for(trajectories)
+    idx = frame_indices(max(t.iterations + 1 for t in trajectories), frames)
+    moving = []
+    for t in trajectories:
+        (line,) = ax.plot([], [], "-", lw=2.2, color=colors[t.label], animated=True)
+        (head,) = ax.plot([], [], "o", ms=6, color=colors[t.label], markeredgecolor="black", animated=True)
+        ys = t.path[:, 1] if problem.dim == 2 else t.losses
+        moving.append((t.path[:, 0].numpy(), ys.numpy(), line, head))
+    text = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9, animated=True)
+    canvas = fig.canvas
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+
+    def render(it: int) -> Image.Image:
+        canvas.restore_region(background)
+        for xs, ys, line, head in moving:
+            n = min(it + 1, len(xs))
+            line.set_data(xs[:n], ys[:n])
+            head.set_data(xs[n - 1 : n], ys[n - 1 : n])
+            ax.draw_artist(line)
+            ax.draw_artist(head)
+        text.set_text(f"iteration {it}")
+        ax.draw_artist(text)
+        return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+
+    palette = render(idx[-1]).quantize(colors=64)
+    images = [render(it).quantize(palette=palette, dither=Image.Dither.NONE) for it in idx]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images[0].save(path, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
+    return path
+
+
+def write_csv(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
+    """Every path as CSV rows: ``label, run, iteration, x1..xn, loss, grad_norm``."""
+    problem = _one_problem(trajectories)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        coords = [f"x{i + 1}" for i in range(problem.dim)]
+        w.writerow(["label", "run", "iteration", *coords, "loss", "grad_norm"])
+        for r, t in enumerate(trajectories):
+            rows = zip(t.path.tolist(), t.losses.tolist(), t.grad_norms.tolist(), strict=True)
+            for it, (x, f, g) in enumerate(rows):
+                w.writerow([t.label, r, it, *(repr(v) for v in x), repr(f), repr(g)])
+    return path
