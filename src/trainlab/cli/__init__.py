@@ -18,6 +18,7 @@ import click
 # name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
     "race": "trainlab.cli.race:race",
+    "train": "trainlab.cli.train:train",
 }
 
 
@@ -44,5 +45,7 @@ def main() -> None:
     Examples:
       trainlab race                      # every first-order optimizer on real data
       trainlab race --optimizers sgd,adam --steps 300
+      trainlab train --data diabetes --model 64,64 --epochs 100 --batch-size 32 --out runs/d
+      trainlab train --resume runs/d     # continue a killed run exactly
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

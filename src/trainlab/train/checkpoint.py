@@ -38,7 +38,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import pickletools
 import re
+import warnings
+import zipfile
 from typing import Any
 
 import torch
@@ -88,12 +91,39 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> No
     atomic_torch_save(path, {"format": FORMAT, "version": VERSION, **payload})
 
 
-def _unsafe_detail(message: str) -> str | None:
-    """The line of a weights-only refusal that names a global (code), if there is one."""
+def _pickled_globals(path: str) -> list[str]:
+    """``module.name`` of every global a file's pickle refers to, found by parsing opcodes only.
+
+    ``pickletools.genops`` reads opcodes without executing any of them; the
+    pickle of a ``torch.save`` archive is its ``data.pkl`` member.
+    """
+    with open(path, "rb") as f:
+        data = f.read()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.endswith("data.pkl")]
+            data = archive.read(names[0]) if names else b""
+    found, strings = [], []
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if isinstance(arg, str):
+                strings.append(arg)
+            if op.name in ("GLOBAL", "INST"):
+                found.append(str(arg).replace(" ", "."))
+            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                found.append(f"{strings[-2]}.{strings[-1]}")
+    except Exception:  # garbage after the globals we saw: report what was found
+        pass
+    return found
+
+
+def _code_reference(path: str, message: str) -> str | None:
+    """What makes a weights-only refusal a refusal of code: the offending global, if any."""
     for line in message.splitlines():
         if "GLOBAL" in line:
             return line.strip()
-    return None
+    foreign = [g for g in _pickled_globals(path) if not g.startswith(("torch.", "collections."))]
+    return f"it refers to {foreign[0]}" if foreign else None
 
 
 def load_checkpoint(path: str | os.PathLike[str], model: nn.Module | None = None) -> dict[str, Any]:
@@ -102,9 +132,11 @@ def load_checkpoint(path: str | os.PathLike[str], model: nn.Module | None = None
     if not os.path.isfile(path):
         raise CheckpointError(f"No checkpoint file at {path}.")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about pickle protocols of foreign files
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        detail = _unsafe_detail(str(err))
+        detail = _code_reference(path, str(err))
         if detail is not None:
             raise CheckpointError(
                 f"Refusing to load checkpoint {path}: it carries pickled code or objects other than "
