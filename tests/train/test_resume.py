@@ -73,8 +73,8 @@ def build(case, directory=None, crash=None):
     seed_everything(7)
     model = MLP([3, 12, 12, 1], activation="tanh", dropout=dropout)
     opt, callbacks = make_opt(model)
-    if directory is not None:
-        callbacks.append(Checkpoint(directory, every=CASES[case][3], save_best=True))
+    if directory is not None:  # listed first: the Trainer must still run it after the schedule
+        callbacks.insert(0, Checkpoint(directory, every=CASES[case][3], save_best=True))
     if crash is not None:
         callbacks.append(CrashAt(crash))
     return Trainer(model, opt, epochs=6, batch_size=batch_size, seed=3, callbacks=callbacks)

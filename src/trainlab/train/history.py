@@ -28,12 +28,15 @@ import math
 import os
 from typing import Any
 
+import torch
+
 from trainlab.constraints import Options, check, fail
 from trainlab.train.atomic import atomic_write_text
 
 __all__ = ["History", "STEP_COLUMNS"]
 
 STEP_COLUMNS = ("step", "epoch", "loss", "lr", "grad_norm", "time")
+_INT_COLUMNS = ("step", "epoch")
 
 
 class History:
@@ -105,18 +108,23 @@ class History:
 
     def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
         """Everything as JSON (non-finite numbers as ``null``); written atomically if ``path``."""
-        text = json.dumps(_json_safe(self.state_dict()), indent=1)
+        state = {"steps": self.steps, "epochs": self.epochs, "stop_reason": self.stop_reason,
+                 "message": self.message}
+        text = json.dumps(_json_safe(state), indent=1)
         if path is not None:
             atomic_write_text(path, text)
         return text
 
     # -- checkpoints -----------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        return {"steps": {c: list(v) for c, v in self.steps.items()}, "epochs": [dict(r) for r in self.epochs],
+        """Step columns as int64/float64 tensors (exact, and fast to save), epoch rows as dicts."""
+        steps = {c: torch.tensor(v, dtype=torch.int64 if c in _INT_COLUMNS else torch.float64)
+                 for c, v in self.steps.items()}
+        return {"steps": steps, "epochs": [dict(r) for r in self.epochs],
                 "stop_reason": self.stop_reason, "message": self.message}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.steps = {c: list(state["steps"][c]) for c in STEP_COLUMNS}
+        self.steps = {c: torch.as_tensor(state["steps"][c]).tolist() for c in STEP_COLUMNS}
         self.epochs = [dict(r) for r in state["epochs"]]
         self.stop_reason, self.message = state["stop_reason"], state["message"]
 
