@@ -114,8 +114,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
             raise click.UsageError(f"--resume continues a run with its saved config.json; drop {', '.join(given)}.")
     try:
         if resume is not None:
-            summary = resume_run(resume, progress=not quiet, console=console)
             out = resume
+            summary = resume_run(resume, progress=not quiet, console=console)
         else:
             if out is None:
                 name = os.path.splitext(os.path.basename(str(opts["data"])))[0]
@@ -129,9 +129,13 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                 checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
                 patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),
             )
+            console.print(f"run folder: {out}")
             summary = start_run(out, config, progress=not quiet, console=console)
     except (InvalidArgument, CheckpointError) as err:
         raise click.ClickException(str(err)) from None
+    except KeyboardInterrupt:
+        console.print(f"interrupted; the newest checkpoint is kept: continue with  trainlab train --resume {out}")
+        ctx.exit(130)
     _print_summary(console, summary, out)
     if summary["stop_reason"] in ("diverged", "non_finite"):
         ctx.exit(1)

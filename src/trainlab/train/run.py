@@ -20,8 +20,8 @@ Example:
     >>> import tempfile
     >>> cfg = RunConfig(data="noisy_x2", hidden=[16], epochs=3, batch_size=25)
     >>> summary = start_run(tempfile.mkdtemp() + "/run", cfg, progress=False)
-    >>> summary["stop_reason"], summary["steps"]
-    ('completed', 12)
+    >>> summary["stop_reason"], summary["steps"]  # 70 training points in batches of 25, 3 epochs
+    ('completed', 9)
 """
 
 from __future__ import annotations
