@@ -83,13 +83,26 @@ def test_early_stopping_waits_patience_epochs_and_restores_the_best(regression, 
         assert not torch.equal(state["0.weight"], snaps.weights[stopped_at]["0.weight"])
 
 
-def test_monitoring_a_missing_metric_is_one_clear_error(regression):
+@pytest.mark.parametrize(("callback", "owner"), [(EarlyStopping, "EarlyStopping"),
+                                               (lambda: Checkpoint("unused", save_best=True), "Checkpoint")])
+def test_monitoring_a_missing_metric_fails_before_training(regression, callback, owner):
     train, _ = regression
     model = net()
-    trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=0.05), callbacks=[EarlyStopping()])
-    with pytest.raises(InvalidArgument, match=r"'monitor' parameter of EarlyStopping must be a logged metric, "
+    trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=0.05), callbacks=[callback()])
+    with pytest.raises(InvalidArgument, match=rf"'monitor' parameter of {owner} must be a logged metric, "
                                               r"one of \[.*'train_loss'.*\] \(pass validation data to fit\)"):
         trainer.fit(train)
+    assert trainer.global_step == 0 and not trainer.history["loss"]
+
+
+def test_a_typo_in_monitor_names_the_logged_metrics(regression):
+    train, val = regression
+    model = net()
+    trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=0.05), metrics={"accuracy": "accuracy"},
+                      callbacks=[EarlyStopping(monitor="val_acc")])
+    with pytest.raises(InvalidArgument, match=r"one of \['epoch', 'step', 'train_loss', 'train_accuracy', "
+                                              r"'val_loss', 'val_accuracy', 'lr', 'time'\]. Got 'val_acc' instead"):
+        trainer.fit(train, val)
 
 
 # -- checkpoints -------------------------------------------------------------------

@@ -166,6 +166,12 @@ class Trainer:
         return self.global_step > 0 or self.epoch > 0 or self.order is not None
 
     @property
+    def epoch_keys(self) -> list[str]:
+        """The keys of the logs every epoch end reports (and the History's epoch columns)."""
+        splits = (["train"] if self.eval_train else []) + (["val"] if self.val_data is not None else [])
+        return ["epoch", "step", *(f"{s}_{m}" for s in splits for m in ["loss", *self.metrics]), "lr", "time"]
+
+    @property
     def lr(self) -> float:
         """The learning rate of the first parameter group (NaN if the optimizer has none)."""
         groups = getattr(self.optimizer, "param_groups", None)

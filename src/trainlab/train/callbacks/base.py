@@ -120,11 +120,19 @@ class MonitorCallback(Callback):
         self.monitor, self.mode, self.min_delta = monitor, mode, min_delta
         self.best = math.inf if mode == "min" else -math.inf
 
+    def check_monitor(self, keys: list[str]) -> None:
+        """One clear error, before training starts, when ``monitor`` is not among ``keys``."""
+        if self.monitor not in keys:
+            no_val = self.monitor.startswith("val_") and not any(k.startswith("val_") for k in keys)
+            hint = " (pass validation data to fit)" if no_val else ""
+            fail(type(self).__name__, "monitor", f"a logged metric, one of {keys}{hint}", self.monitor)
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        self.check_monitor(trainer.epoch_keys)
+
     def value(self, logs: Logs) -> float:
-        """The monitored value, or one clear error naming the columns that do exist."""
-        if self.monitor not in logs:
-            hint = " (pass validation data to fit)" if self.monitor.startswith("val_") else ""
-            fail(type(self).__name__, "monitor", f"a logged metric, one of {sorted(logs)}{hint}", self.monitor)
+        """The monitored value from the epoch's logs."""
+        self.check_monitor(list(logs))
         return float(logs[self.monitor])
 
     def improved(self, value: float) -> bool:

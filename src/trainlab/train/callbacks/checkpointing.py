@@ -70,6 +70,8 @@ class Checkpoint(MonitorCallback):
                 os.remove(old)
 
     def on_fit_start(self, trainer) -> None:
+        if self.save_best:
+            super().on_fit_start(trainer)
         os.makedirs(self.directory, exist_ok=True)
         remove_stale_temporaries(self.directory)
 
