@@ -222,13 +222,24 @@ class ParamLog(Callback):
         self.after[trainer.global_step] = [p.detach().clone() for p in trainer.model.parameters()]
 
 
+class CountingSGD(torch.optim.SGD):
+    """SGD that records, per step, whether it saw any gradient."""
+
+    def step(self, closure=None):
+        loss = super().step(closure)
+        self.saw = getattr(self, "saw", []) + [any(p.grad is not None for p in self.param_groups[0]["params"])]
+        return loss
+
+
 def test_nan_guard_skips_bad_steps_and_lowers_the_rate(regression):
     train, _ = regression
     model = net()
     log = ParamLog()
-    trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=0.1), loss=poisoned_mse({3, 4}), epochs=2,
-                      batch_size=8, callbacks=[NaNGuard(factor=0.5, patience=3), log])
+    opt = CountingSGD(model.parameters(), lr=0.1)
+    trainer = Trainer(model, opt, loss=poisoned_mse({3, 4}), epochs=2, batch_size=8,
+                      callbacks=[NaNGuard(factor=0.5, patience=3), log])
     history = trainer.fit(train)
+    assert opt.saw == [True, True, False, False] + [True] * 8  # the optimizer never saw the NaN gradients
     assert history.stop_reason == "completed" and len(history["loss"]) == 12
     assert math.isnan(history["loss"][2]) and math.isnan(history["loss"][3])
     assert all(torch.equal(a, b) for a, b in zip(log.after[2], log.after[4], strict=True))  # 3 and 4 skipped

@@ -110,6 +110,20 @@ def test_resume_from_the_best_checkpoint_also_continues_exactly(regression, tmp_
     assert same(resumed.model, reference.model)
 
 
+def test_resume_in_the_same_process_reuses_the_bound_data(regression, tmp_path, same):
+    train, val = regression
+    reference = build("adam-minibatch-dropout-steplr")
+    reference.fit(train, val)
+    crashed = build("adam-minibatch-dropout-steplr", tmp_path, crash=7)
+    with pytest.raises(Crash):
+        crashed.fit(train, val)
+    crashed.callbacks.callbacks[-1].step = -1  # disarm the crash
+    crashed.resume(tmp_path)
+    assert same(crashed.model, reference.model)
+    with pytest.raises(ValueError, match="'train' parameter of Trainer.resume must be the training data"):
+        build("adam-minibatch-dropout-steplr").resume(tmp_path)
+
+
 def test_resuming_a_finished_run_changes_nothing(regression, tmp_path, same):
     train, val = regression
     reference = build("lbfgs-full-batch", tmp_path)

@@ -112,6 +112,18 @@ def test_one_seed_fixes_init_order_and_dropout(regression, same):
     assert not same(a, b)
 
 
+def test_the_trainer_seed_alone_fixes_dropout(regression, same):
+    """Whatever drew from torch's generator before fit, the same Trainer seed gives the same masks."""
+    train, _ = regression
+    models = []
+    for extra_draws in (0, 7):
+        model = net(dropout=0.5, seed=0)
+        torch.rand(extra_draws)
+        Trainer(model, torch.optim.SGD(model.parameters(), lr=0.1), epochs=3, seed=4).fit(train)
+        models.append(model)
+    assert same(*models)
+
+
 def test_history_records_loss_lr_gradient_norm_and_time(regression):
     (X, y), val = regression
     model = net()

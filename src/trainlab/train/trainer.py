@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from trainlab.constraints import BOOL, POSITIVE_INT, Satisfies, check
+from trainlab.constraints import BOOL, POSITIVE_INT, Satisfies, check, fail
 from trainlab.optim.descent import batch_order
 from trainlab.train.callbacks.base import Callback, CallbackList
 from trainlab.train.checkpoint import (
@@ -146,9 +146,16 @@ class Trainer:
             self.data_rng = np.random.default_rng(self.seed)
         return self._run()
 
-    def resume(self, path: str, train: Any, val: Any = None) -> History:
-        """Load the checkpoint at ``path`` (a file, or the newest in a directory) and continue."""
-        self._bind(train, val)
+    def resume(self, path: str, train: Any = None, val: Any = None) -> History:
+        """Load the checkpoint at ``path`` (a file, or the newest in a directory) and continue.
+
+        A checkpoint holds no data: pass the splits the run was trained on, or leave
+        them out to reuse those of this Trainer's last ``fit``.
+        """
+        if train is not None:
+            self._bind(train, val)
+        elif self.train_data is None:
+            fail("Trainer.resume", "train", "the training data (a checkpoint holds none)", None)
         file = resolve_checkpoint(path)
         self.load_state_dict(load_checkpoint(file, model=self.model), source=file)
         if self.finished:
