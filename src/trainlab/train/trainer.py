@@ -190,10 +190,12 @@ class Trainer:
         running = 0.0 if self._session_start is None else time.perf_counter() - self._session_start
         return self._elapsed + running
 
-    @torch.no_grad()
     def evaluate(self, data: Any, prefix: str = "") -> dict[str, float]:
         """Loss and metrics of the model on ``data`` in ``eval`` mode (keys ``prefix_loss``...)."""
-        pair = as_pair(data, "Trainer.evaluate", "data", self._device_dtype())
+        return self._evaluate(as_pair(data, "Trainer.evaluate", "data", self._device_dtype()), prefix)
+
+    @torch.no_grad()
+    def _evaluate(self, pair: TensorPair, prefix: str) -> dict[str, float]:
         was_training = self.model.training
         self.model.eval()
         try:
@@ -257,9 +259,9 @@ class Trainer:
     def _end_epoch(self) -> None:
         logs: dict[str, float] = {"epoch": self.epoch + 1, "step": self.global_step}
         if self.eval_train:
-            logs.update(self.evaluate(self.train_data, "train"))
+            logs.update(self._evaluate(self.train_data, "train"))
         if self.val_data is not None:
-            logs.update(self.evaluate(self.val_data, "val"))
+            logs.update(self._evaluate(self.val_data, "val"))
         logs.update(lr=self.lr, time=self.elapsed)
         self.history.add_epoch(logs)
         # The position moves to the next epoch before the hooks run, so a checkpoint
