@@ -1,6 +1,9 @@
 import pytest
 import torch
 
+# The test models are tiny; on a 2-core machine torch's thread pool costs more than it gives.
+torch.set_num_threads(1)
+
 
 @pytest.fixture
 def float64():

@@ -19,6 +19,7 @@ import click
 COMMANDS: dict[str, str] = {
     "race": "trainlab.cli.race:race",
     "trajectories": "trainlab.cli.trajectories:trajectories",
+    "train": "trainlab.cli.train:train",
 }
 
 
@@ -46,5 +47,7 @@ def main() -> None:
       trainlab race                      # every first-order optimizer on real data
       trainlab race --optimizers sgd,adam --steps 300
       trainlab trajectories --problem beale --start 2,-2 --steps 10000
+      trainlab train --data diabetes --model 64,64 --epochs 100 --batch-size 32 --out runs/d
+      trainlab train --resume runs/d     # continue a killed run exactly
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -1,14 +1,24 @@
-"""Data: scikit-learn's bundled real data sets, seeded splits and standardization.
+"""Data: lecture regression targets, scikit-learn's bundled sets, CSV files, seeded splits.
+
+Standardization is always fitted on the training part only.
 
 Example:
-    >>> from trainlab.data import load_bundled, split_standardized
-    >>> X, y = load_bundled("diabetes")
-    >>> parts = split_standardized(X, y, seed=0)
+    >>> from trainlab.data import load_dataset, split_standardized
+    >>> ds = load_dataset("diabetes")
+    >>> parts = split_standardized(ds.X, ds.y, val=0.2, test=0.1, seed=0)
     >>> parts.train.x.shape[1]
     10
 """
 
 from trainlab.data.bundled import BUNDLED, load_bundled
+from trainlab.data.checks import check_finite, check_xy
+from trainlab.data.csv import load_csv
+from trainlab.data.sources import Dataset, dataset_names, load_dataset
 from trainlab.data.split import Split, Splits, Standardizer, split_indices, split_standardized
+from trainlab.data.targets import TARGETS, Target, make_target
 
-__all__ = ["BUNDLED", "Split", "Splits", "Standardizer", "load_bundled", "split_indices", "split_standardized"]
+__all__ = [
+    "BUNDLED", "Dataset", "Split", "Splits", "Standardizer", "TARGETS", "Target", "check_finite",
+    "check_xy", "dataset_names", "load_bundled", "load_csv", "load_dataset", "make_target",
+    "split_indices", "split_standardized",
+]

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from trainlab.constraints import Interval, check, fail
+from trainlab.data.checks import check_xy
 
 
 @dataclass
@@ -74,10 +75,7 @@ def split_standardized(
     dtype: torch.dtype = torch.float32,
 ) -> Splits:
     """Split, then standardize features (and a float target) with training statistics."""
-    if len(X) != len(y):
-        fail("split_standardized", "y", f"as long as X ({len(X)} rows)", f"{len(y)} rows")
-    if not (np.isfinite(X).all() and np.isfinite(np.asarray(y, dtype=float)).all()):
-        fail("split_standardized", "X", "finite (no NaN or Inf)", "data with NaN or Inf")
+    check_xy("split_standardized", X, y)
     tr, va, te = split_indices(len(X), val, test, seed)
     xs = Standardizer.fit(X[tr])
     regression = np.issubdtype(np.asarray(y).dtype, np.floating)

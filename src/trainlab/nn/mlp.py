@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from trainlab.constraints import Options, Satisfies, check
+from trainlab.constraints import UNIT_HALF_OPEN, Options, Satisfies, check
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -35,18 +35,25 @@ _WIDTHS = Satisfies(
 
 
 class MLP(nn.Sequential):
-    """``Linear -> activation`` for each hidden layer, then a final ``Linear``."""
+    """``Linear -> activation [-> Dropout(p)]`` for each hidden layer, then a final ``Linear``.
 
-    def __init__(self, widths: Sequence[int], activation: str = "relu") -> None:
+    ``dropout`` is the probability of zeroing a hidden unit during training
+    (inverted dropout, ``torch.nn.Dropout``); 0 adds no dropout layers.
+    """
+
+    def __init__(self, widths: Sequence[int], activation: str = "relu", dropout: float = 0.0) -> None:
         check("MLP", "widths", widths, _WIDTHS)
         check("MLP", "activation", activation, Options(tuple(ACTIVATIONS)))
+        check("MLP", "dropout", dropout, UNIT_HALF_OPEN)
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
             layers.append(nn.Linear(a, b))
             if i < len(widths) - 2:
                 layers.append(ACTIVATIONS[activation]())
+                if dropout > 0:
+                    layers.append(nn.Dropout(dropout))
         super().__init__(*layers)
-        self.widths, self.activation = list(widths), activation
+        self.widths, self.activation, self.dropout = list(widths), activation, dropout
 
     def linears(self) -> list[nn.Linear]:
         """The affine layers, first to last."""
@@ -56,7 +63,8 @@ class MLP(nn.Sequential):
         return ""
 
     def __repr__(self) -> str:
-        return f"MLP({'-'.join(map(str, self.widths))}, {self.activation})"
+        drop = f", dropout={self.dropout:g}" if self.dropout else ""
+        return f"MLP({'-'.join(map(str, self.widths))}, {self.activation}{drop})"
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -1,0 +1,141 @@
+"""``trainlab train``: train an MLP on a named data set or a CSV file, into a run folder."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from trainlab.constraints import InvalidArgument
+from trainlab.data import dataset_names
+from trainlab.train.checkpoint import CheckpointError
+from trainlab.train.run import RunConfig, resume_run, start_run
+
+# Options that define a run; with --resume they come from the run's config.json.
+_RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
+                "epochs", "batch_size", "val", "test", "seed", "checkpoint_every", "keep_last", "patience", "clip",
+                "nan_guard", "out")
+
+
+def _widths(value: str) -> list[int]:
+    if value.strip().lower() in ("", "linear", "none"):
+        return []
+    try:
+        widths = [int(v) for v in value.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"comma-separated hidden widths such as 64,64; got {value!r}") from None
+    if any(w < 1 for w in widths):
+        raise click.BadParameter(f"hidden widths must be >= 1; got {value!r}")
+    return widths
+
+
+def _batch(value: str) -> int | None:
+    if value.lower() == "full":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise click.BadParameter(f"an int >= 1 or 'full'; got {value!r}")
+    return int(value)
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.5g}" if math.isfinite(v) else str(v)
+    return str(v)
+
+
+def _print_summary(console: Console, summary: dict, out: str) -> None:
+    table = Table(title=f"trainlab train: {out}")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        if key != "message":
+            table.add_row(key, _fmt(value))
+    console.print(table)
+    console.print(f"[bold]{summary['stop_reason']}[/bold]: {summary['message']}")
+    console.print(f"files: {out}/history.csv, loss.png, model.pt, summary.json, checkpoints/")
+
+
+@click.command()
+@click.option("--data", default="diabetes", show_default=True,
+              help=f"A data set ({', '.join(dataset_names())}) or a CSV file path (with --target).")
+@click.option("--target", default=None, help="CSV: the column to predict.")
+@click.option("--task", type=click.Choice(["regression", "classification"]), default="regression",
+              show_default=True, help="CSV: how to read the target column.")
+@click.option("--samples", type=click.IntRange(1), default=None, help="Points of a lecture target (default 100).")
+@click.option("--model", default="64,64", show_default=True, help="Hidden widths, comma-separated ('linear': none).")
+@click.option("--activation", default="relu", show_default=True)
+@click.option("--dropout", type=float, default=0.0, show_default=True)
+@click.option("--optimizer", default="adam", show_default=True, help="Any name from `trainlab race --list`.")
+@click.option("--lr", type=float, default=1e-3, show_default=True)
+@click.option("--loss", type=click.Choice(["auto", "mse", "mae", "cross_entropy", "bce"]), default="auto",
+              show_default=True, help="auto: cross_entropy for classification, mse otherwise.")
+@click.option("--epochs", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--batch-size", default="full", show_default=True, help="Mini-batch size, 1 for SGD, or 'full'.")
+@click.option("--val", type=float, default=0.2, show_default=True, help="Validation share.")
+@click.option("--test", type=float, default=0.1, show_default=True, help="Test share.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Fixes initialization, splits, order, dropout.")
+@click.option("--checkpoint-every", type=click.IntRange(1), default=None, help="Steps between checkpoints "
+              "(default: one per epoch).")
+@click.option("--keep-last", type=click.IntRange(1), default=3, show_default=True, help="Step checkpoints kept.")
+@click.option("--patience", type=click.IntRange(1), default=None, help="Early stopping patience (epochs).")
+@click.option("--clip", type=float, default=None, help="Clip gradients to this global norm.")
+@click.option("--nan-guard/--no-nan-guard", default=True, show_default=True,
+              help="Skip non-finite steps and lower the rate.")
+@click.option("--out", default=None, help="Run folder (default: runs/train/DATA-TIME).")
+@click.option("--resume", "resume", default=None, metavar="DIR",
+              help="Continue the run in DIR (or from a checkpoint file in DIR/checkpoints) to its end.")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+@click.pass_context
+def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, **opts: object) -> None:
+    """Train an MLP and keep everything in a run folder that survives being killed.
+
+    Writes DIR/config.json, DIR/history.csv (one row per epoch), DIR/checkpoints/,
+    DIR/model.pt (final state_dict, loadable with weights_only=True), DIR/loss.png and
+    DIR/summary.json. Regression targets are standardized with training statistics,
+    so losses are in standardized units.
+
+    \b
+    Examples:
+      trainlab train --data diabetes --model 64,64 --optimizer adam --lr 1e-3 \\
+          --epochs 100 --batch-size 32 --checkpoint-every 50 --out runs/diabetes
+      trainlab train --resume runs/diabetes          # continue after a crash or kill
+      trainlab train --data prices.csv --target price --epochs 50
+      trainlab train --data heaviside --model 100,100 --optimizer sgd --lr 0.01
+    """
+    console = Console(quiet=quiet)
+    if resume is not None:
+        given = [f"--{n.replace('_', '-')}" for n in _RUN_OPTIONS
+                 if ctx.get_parameter_source(n) not in (click.core.ParameterSource.DEFAULT, None)]
+        if given:
+            raise click.UsageError(f"--resume continues a run with its saved config.json; drop {', '.join(given)}.")
+    try:
+        if resume is not None:
+            out = resume
+            summary = resume_run(resume, progress=not quiet, console=console)
+        else:
+            if out is None:
+                name = os.path.splitext(os.path.basename(str(opts["data"])))[0]
+                out = os.path.join("runs", "train", f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")
+            config = RunConfig(
+                data=str(opts["data"]), target=opts["target"], task=str(opts["task"]), samples=opts["samples"],
+                hidden=_widths(str(opts["model"])), activation=str(opts["activation"]),
+                dropout=float(opts["dropout"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
+                loss=str(opts["loss"]), epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),
+                val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),
+                checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
+                patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),
+            )
+            console.print(f"run folder: {out}")
+            summary = start_run(out, config, progress=not quiet, console=console)
+    except (InvalidArgument, CheckpointError) as err:
+        raise click.ClickException(str(err)) from None
+    except KeyboardInterrupt:
+        console.print(f"interrupted; the newest checkpoint is kept: continue with  trainlab train --resume {out}")
+        ctx.exit(130)
+    _print_summary(console, summary, out)
+    if summary["stop_reason"] in ("diverged", "non_finite"):
+        ctx.exit(1)

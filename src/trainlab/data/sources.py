@@ -1,0 +1,88 @@
+"""One name for every data set: a bundled real set, a lecture target, or a CSV file.
+
+``load_dataset(source)`` resolves ``source`` in this order: a name from
+``BUNDLED`` (scikit-learn's diabetes, breast_cancer, digits, iris), a name from
+``TARGETS`` (seed 000's regression targets), or a path to a ``.csv`` file (then
+``target`` names its label column). Anything else is one clear error listing
+the known names. Every data set is checked for matching lengths and finite values.
+
+Example:
+    >>> from trainlab.data import load_dataset
+    >>> ds = load_dataset("iris")
+    >>> ds.task, ds.X.shape, ds.n_outputs
+    ('classification', (150, 4), 3)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from trainlab.constraints import fail
+from trainlab.data.bundled import BUNDLED, load_bundled, task_of
+from trainlab.data.csv import load_csv
+from trainlab.data.targets import TARGETS, make_target
+
+__all__ = ["Dataset", "load_dataset", "dataset_names"]
+
+
+@dataclass
+class Dataset:
+    """Features, target and what kind of problem they pose."""
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    task: str  # "regression" or "classification"
+
+    @property
+    def n_outputs(self) -> int:
+        """Network outputs needed: the number of classes, or the target's width."""
+        if self.task == "classification":
+            return int(self.y.max()) + 1
+        return 1 if self.y.ndim == 1 else int(self.y.shape[1])
+
+
+def dataset_names() -> list[str]:
+    """Every named data set (CSV paths aside)."""
+    return [*BUNDLED, *TARGETS]
+
+
+def load_dataset(
+    source: str | os.PathLike[str],
+    target: str | None = None,
+    n: int | None = None,
+    seed: int = 0,
+    task: str = "regression",
+) -> Dataset:
+    """Load a named data set or a CSV file (``target`` column; ``task`` says how to read it).
+
+    ``n`` and ``seed`` set the sample count and noise of a lecture target.
+    ``task="classification"`` reads a CSV target as integer class labels 0..K-1.
+    """
+    name = os.fspath(source)
+    if name in BUNDLED:
+        X, y = load_bundled(name)
+        return Dataset(name, X, y, task_of(name))
+    if name in TARGETS:
+        X, y = make_target(name, n=n, seed=seed)
+        return Dataset(name, X, y, "regression")
+    if name.lower().endswith(".csv") or os.path.isfile(name):
+        if target is None:
+            fail("load_dataset", "target", "the name of the CSV column to predict", None)
+        X, y = load_csv(name, target)
+        if task == "classification":
+            y = _labels(y, target)
+        return Dataset(os.path.basename(name), X, y, task)
+    fail("load_dataset", "source", f"one of {dataset_names()} or a path to a CSV file", name)
+    raise AssertionError("unreachable")
+
+
+def _labels(y: np.ndarray, column: str) -> np.ndarray:
+    labels = y.astype(np.int64)
+    if not np.array_equal(labels, y) or labels.min() < 0:
+        fail("load_dataset", "target", "a column of class labels 0, 1, 2, ... for classification",
+             f"column {column!r} with values such as {y[0]!r}")
+    return labels

@@ -1,0 +1,156 @@
+"""``trainlab train``: the run folder, resuming, CSV data and one clear error per bad input."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from trainlab.cli import main
+from trainlab.nn import MLP
+
+SMALL = ["--data", "diabetes", "--model", "8", "--epochs", "4", "--batch-size", "64", "--checkpoint-every", "5"]
+
+
+def train(*args):
+    return CliRunner().invoke(main, ["train", *args], catch_exceptions=False)
+
+
+def snapshot(directory):
+    """{relative path: sha256} of every file under ``directory``."""
+    out = {}
+    for root, _, files in os.walk(directory):
+        for name in files:
+            path = os.path.join(root, name)
+            out[os.path.relpath(path, directory)] = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    result = train(*SMALL, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_help_shows_an_example():
+    result = CliRunner().invoke(main, ["train", "--help"])
+    assert result.exit_code == 0
+    assert "Examples:" in result.output and "trainlab train --data diabetes --model 64,64" in result.output
+    assert "trainlab train --resume" in result.output
+
+
+def test_run_folder_holds_history_figure_checkpoints_and_model(run_dir):
+    out, output = run_dir
+    assert "epoch 4/4" in output and "test_loss" in output and "completed" in output
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
+    assert {"train_loss", "val_loss", "lr", "time"} <= set(rows[0])
+    png = (out / "loss.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    state = torch.load(out / "model.pt", weights_only=True)
+    MLP([10, 8, 1]).load_state_dict(state)  # strict: exactly the configured network
+    steps = 4 * 5  # 310 training rows in batches of 64
+    assert sorted(os.listdir(out / "checkpoints")) == ["best.pt"] + [f"step-{s:08d}.pt" for s in (10, 15, 20)]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == steps and summary["stop_reason"] == "completed" and "test_loss" in summary
+    assert json.loads((out / "config.json").read_text())["hidden"] == [8]
+
+
+def test_resuming_a_finished_run_keeps_the_model(run_dir):
+    out, _ = run_dir
+    before = torch.load(out / "model.pt", weights_only=True)
+    result = train("--resume", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    after = torch.load(out / "model.pt", weights_only=True)
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_resume_takes_no_run_options(run_dir):
+    out, _ = run_dir
+    result = CliRunner().invoke(main, ["train", "--resume", str(out), "--lr", "0.1"])
+    assert result.exit_code == 2 and "drop --lr" in result.output
+
+
+def test_existing_run_is_not_overwritten(run_dir):
+    out, _ = run_dir
+    before = snapshot(out)
+    result = CliRunner().invoke(main, ["train", *SMALL, "--out", str(out)])
+    assert result.exit_code == 1 and "continue that one with --resume" in result.output
+    assert snapshot(out) == before
+
+
+def test_csv_data_with_a_target_column(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i % 7},{(i * 3) % 5},{int(i % 7 > 3)}\n" for i in range(60)))
+    out = tmp_path / "run"
+    result = train("--data", str(path), "--target", "label", "--task", "classification", "--model", "8",
+                   "--epochs", "3", "--out", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(out / "history.csv")))
+    assert "val_accuracy" in rows[0] and len(rows) == 3
+    MLP([2, 8, 2]).load_state_dict(torch.load(out / "model.pt", weights_only=True))
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--data", "diabetis"], "The 'source' parameter of load_dataset must be one of ['diabetes'"),
+    (["--optimizer", "adamm"], "Unknown optimizer 'adamm'. Did you mean 'adam'?"),
+    (["--lr", "-1"], "The 'lr' parameter of Adam must be a float in the range [0, inf). Got -1.0 instead."),
+    (["--val", "0.7", "--test", "0.4"], "'val + test' parameter of split_indices must be below 1"),
+    (["--batch-size", "0"], "an int >= 1 or 'full'; got '0'"),
+])
+def test_bad_options_get_one_clear_error(tmp_path, args, needle):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["train", *SMALL, "--out", str(out), *args])
+    assert result.exit_code != 0 and needle in result.output.replace("\n", " ").replace("  ", " ")
+    assert not (out / "checkpoints").exists()
+
+
+def test_csv_with_nan_gets_one_clear_error(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("x,y\n1,2\n2,nan\n3,4\n")
+    result = CliRunner().invoke(main, ["train", "--data", str(path), "--target", "y", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "'y' parameter of load_csv must be finite" in result.output
+
+
+class Marker:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.path}",))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "pickled_code", "other_model", "not_a_run"])
+def test_bad_checkpoint_on_resume_leaves_the_folder_intact(run_dir, tmp_path, damage):
+    src, _ = run_dir
+    out = tmp_path / "copy"
+    for rel in snapshot(src):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes((src / rel).read_bytes())
+    newest = out / "checkpoints" / "step-00000020.pt"
+    marker = tmp_path / "EXECUTED"
+    if damage == "truncated":
+        newest.write_bytes(newest.read_bytes()[:5000])
+        needle = "the file is truncated or corrupt"
+    elif damage == "pickled_code":
+        torch.save({"format": "trainlab-checkpoint", "version": 1, "x": Marker(marker)}, newest)
+        needle = "carries pickled code"
+    elif damage == "other_model":
+        cfg = json.loads((out / "config.json").read_text())
+        (out / "config.json").write_text(json.dumps({**cfg, "hidden": [9]}))
+        needle = "was written for a different model: '0.weight' has shape [8, 10]"
+    else:
+        os.remove(out / "config.json")
+        needle = "is not a run folder: it has no config.json"
+    before = snapshot(out)
+    result = CliRunner().invoke(main, ["train", "--resume", str(out)])
+    assert result.exit_code == 1 and needle in result.output.replace("\n", " ")
+    assert snapshot(out) == before
+    assert not marker.exists()
