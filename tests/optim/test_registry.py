@@ -9,9 +9,26 @@ def test_every_entry_builds_and_steps(name):
     model = torch.nn.Linear(3, 1)
     opt = registry.build(name, model.parameters(), lr=registry.get(name).lr_grid[0])
     before = model.weight.detach().clone()
-    model(torch.randn(8, 3)).pow(2).mean().backward()
-    opt.step()
+    X = torch.randn(8, 3)
+
+    def closure():
+        opt.zero_grad()
+        loss = model(X).pow(2).mean()
+        loss.backward()
+        return loss
+
+    if registry.get(name).closure:
+        opt.step(closure)
+    else:
+        closure()
+        opt.step()
     assert not torch.equal(before, model.weight)
+
+
+def test_kinds_partition_the_names():
+    first, second = registry.names("first_order"), registry.names("closure")
+    assert set(first) | set(second) == set(registry.names()) and not set(first) & set(second)
+    assert "lbfgs" in second and "adam" in first
 
 
 def test_aliases_and_unknown_names():

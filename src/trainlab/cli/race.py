@@ -43,7 +43,7 @@ def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int 
         table = Table(title="trainlab optimizers")
         for col in ("name", "what", "source", "lr grid"):
             table.add_column(col)
-        for name in registry.names():
+        for name in registry.names("first_order"):
             e = registry.get(name)
             table.add_row(name, e.summary, e.source, ", ".join(f"{v:g}" for v in e.lr_grid))
         console.print(table)

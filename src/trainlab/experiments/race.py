@@ -57,7 +57,7 @@ def run_race(
     tune: bool = True,
 ) -> list[RaceRow]:
     """Race the named optimizers (default: all); one row each, best learning rate of its grid."""
-    names = list(optimizers) if optimizers else registry.names()
+    names = list(optimizers) if optimizers else registry.names("first_order")
     X, y = load_bundled("diabetes")
     data = split_standardized(X, y, val=0.2, seed=seed)
     torch.manual_seed(seed)

@@ -8,6 +8,11 @@ torch has the algorithm, and are tested equal to it in float64::
     >>> model = torch.nn.Linear(4, 1)
     >>> opt = optim.Adam(model.parameters(), lr=1e-3)
 
+Second-order methods (``LBFGS``, ``BFGS``, ``ConjugateGradient``, ``Newton``,
+``HessianFree``) step with a closure, like ``torch.optim.LBFGS``; ``PhasedOptimizer``
+switches between optimizers (Adam, then L-BFGS); ``LSGD`` solves the last layer by
+least squares.
+
 Compose your own from ``trainlab.optim.transforms``::
 
     >>> from trainlab.optim.transforms import clip_by_global_norm, scale_by_rms, trace, scale_by_learning_rate
@@ -20,6 +25,9 @@ from trainlab.optim.adam import AdaBound, Adam, Adamax, AdamW, NAdam, RAdam
 from trainlab.optim.adaptive import Adadelta, Adagrad, RMSprop
 from trainlab.optim.asgd import ASGD
 from trainlab.optim.lookahead import Lookahead
+from trainlab.optim.lsgd import LSGD
+from trainlab.optim.phases import AnyOf, AtStep, GradNormBelow, Phase, PhasedOptimizer, Plateau, adam_then_lbfgs
+from trainlab.optim.second_order import BFGS, LBFGS, ConjugateGradient, HessianFree, Newton, StopReason
 from trainlab.optim.sgd import SGD, DecayingGD, GradientControlled, Momentum
 from trainlab.optim.shell import ChainOptimizer
 from trainlab.optim.transform import Batch, Chain, Transform, chain
@@ -28,4 +36,7 @@ __all__ = [
     "ASGD", "AdaBound", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Batch", "Chain",
     "ChainOptimizer", "DecayingGD", "GradientControlled", "Lookahead", "Momentum", "NAdam",
     "RAdam", "RMSprop", "SGD", "Transform", "chain",
+    # second order and hybrids (closure-based)
+    "AnyOf", "AtStep", "BFGS", "ConjugateGradient", "GradNormBelow", "HessianFree", "LBFGS", "LSGD",
+    "Newton", "Phase", "PhasedOptimizer", "Plateau", "StopReason", "adam_then_lbfgs",
 ]

@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from trainlab.optim.adam import AdaBound, Adam, Adamax, AdamW, NAdam, RAdam
 from trainlab.optim.adaptive import Adadelta, Adagrad, RMSprop
 from trainlab.optim.asgd import ASGD
 from trainlab.optim.lookahead import Lookahead
+from trainlab.optim.second_order import BFGS, LBFGS, ConjugateGradient, HessianFree, Newton
 from trainlab.optim.sgd import SGD, DecayingGD, GradientControlled, Momentum
 
 __all__ = ["OptimizerEntry", "build", "get", "names", "ALIASES"]
@@ -41,9 +42,12 @@ class OptimizerEntry:
     fixed: dict[str, Any] = field(default_factory=dict)
     lr_grid: tuple[float, ...] = (1e-3, 3e-3, 1e-2)
     wraps: bool = False  # Lookahead: wraps an inner optimizer
+    closure: bool = False  # second order: step(closure) re-evaluates the loss several times
 
     def build(self, params: Iterable[Any], **overrides: Any) -> Optimizer:
         kwargs = {**self.fixed, **overrides}
+        if "lr" in kwargs and "lr" not in _init_args(self.cls):
+            kwargs.pop("lr")  # Hessian-free sets its step by damping, not a learning rate
         if self.wraps:
             inner_kw = {k: v for k, v in kwargs.items() if k not in ("k", "alpha")}
             outer_kw = {k: v for k, v in kwargs.items() if k in ("k", "alpha")}
@@ -96,15 +100,31 @@ _ENTRIES = [
                    {"decay": 0.999}, lr_grid=(0.01, 0.03, 0.1)),
 ]
 
+_CLOSURE_ENTRIES = [
+    OptimizerEntry("lbfgs", LBFGS, "L-BFGS with strong Wolfe line search", "Nocedal 1980; seeds 000, 002",
+                   lr_grid=(1.0,), closure=True),
+    OptimizerEntry("bfgs", BFGS, "BFGS, dense inverse Hessian, strong Wolfe", "seeds 000, 002",
+                   lr_grid=(1.0,), closure=True),
+    OptimizerEntry("cg", ConjugateGradient, "nonlinear conjugate gradient (Polak-Ribiere+)", "seed 002",
+                   lr_grid=(1.0,), closure=True),
+    OptimizerEntry("newton", Newton, "Newton with exact Hessian, Levenberg-Marquardt damping",
+                   "seeds 000, 002", lr_grid=(1.0,), closure=True),
+    OptimizerEntry("hessian-free", HessianFree, "Hessian-free (CG on Hessian-vector products)",
+                   "Martens 2010; seed 002", {"curvature": "hessian"}, lr_grid=(1.0,), closure=True),
+]
+_ENTRIES = _ENTRIES + _CLOSURE_ENTRIES
+
 _REGISTRY: dict[str, OptimizerEntry] = {e.name: e for e in _ENTRIES}
 
 # Other names people type for the same optimizers.
 ALIASES = {"gd": "sgd", "nag": "nesterov", "heavy-ball": "momentum", "adam-no-bias": "adam-nobias"}
 
 
-def names() -> list[str]:
-    """All optimizer names, in registry order."""
-    return [e.name for e in _ENTRIES]
+def names(kind: str | None = None) -> list[str]:
+    """Optimizer names in registry order: all, ``"first_order"`` or ``"closure"`` (second order)."""
+    if kind not in (None, "first_order", "closure"):
+        raise InvalidArgument(f"kind must be None, 'first_order' or 'closure', got {kind!r}")
+    return [e.name for e in _ENTRIES if kind is None or e.closure == (kind == "closure")]
 
 
 def get(name: str) -> OptimizerEntry:
@@ -125,7 +145,7 @@ def build(name: str, params: Iterable[Any], **overrides: Any) -> Optimizer:
     return get(name).build(params, **overrides)
 
 
-def builder(name: str) -> Callable[..., Optimizer]:
-    """``build`` with the name fixed."""
-    entry = get(name)
-    return entry.build
+def _init_args(cls: type) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(cls).parameters)

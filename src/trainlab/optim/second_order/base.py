@@ -55,6 +55,7 @@ class ClosureOptimizer(Optimizer):
     """A ``torch.optim.Optimizer`` over one flat parameter vector, stepped with a closure."""
 
     constraints: ClassVar[Mapping[str, Constraint]] = {}
+    requires_closure: ClassVar[bool] = True  # step() must be given a closure
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self._check(defaults)
