@@ -18,6 +18,8 @@ import click
 # name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
     "race": "trainlab.cli.race:race",
+    "schedules": "trainlab.cli.schedules:schedules",
+    "lr-find": "trainlab.cli.schedules:lr_find",
 }
 
 

@@ -45,6 +45,7 @@ from trainlab.schedules.compose import Join, Warmup
 from trainlab.schedules.cosine import Cosine
 from trainlab.schedules.cyclic import Cyclical, OneCycle, OneCycleMomentum
 from trainlab.schedules.plateau import ReduceOnPlateau
+from trainlab.schedules.range_test import RangeTest, lr_range_test
 
 constant = Constant
 piecewise = Piecewise
@@ -62,7 +63,7 @@ join = Join
 __all__ = [
     "Constant", "Cosine", "Cyclical", "Exponential", "HyperparameterScheduler", "Join", "Linear",
     "Multiplicative", "OneCycle", "OneCycleMomentum", "Piecewise", "PlateauScheduler", "Polynomial",
-    "Power", "ReduceOnPlateau", "Schedule", "Warmup", "attach", "constant", "cosine", "cyclical",
-    "exponential", "join", "linear", "multiplicative", "onecycle", "piecewise", "polynomial", "power",
+    "Power", "RangeTest", "ReduceOnPlateau", "Schedule", "Warmup", "attach", "constant", "cosine", "cyclical",
+    "exponential", "join", "linear", "lr_range_test", "multiplicative", "onecycle", "piecewise", "polynomial", "power",
     "warmup",
 ]
