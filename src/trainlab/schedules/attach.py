@@ -135,7 +135,7 @@ class PlateauScheduler(HyperparameterScheduler, ReduceLROnPlateau):
 
     def step(self, metrics: Any = None) -> None:  # type: ignore[override]
         """Feed the monitored metric (e.g. ``scheduler.step(val_loss)``) and write the new values."""
-        if not self._is_initial:
+        if self.last_epoch >= 0:  # -1 only for the step the constructor takes
             if metrics is None:
                 raise TypeError("A ReduceOnPlateau scheduler needs the monitored metric: scheduler.step(val_loss)")
             for plateau in self._plateaus():  # each once, even if shared by several groups

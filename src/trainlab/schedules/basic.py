@@ -99,7 +99,7 @@ class Piecewise(Schedule):
 
     def _validate(self) -> None:
         if len(self.values) != len(self.boundaries) + 1:
-            self._fail("values", f"one more value than boundaries ({len(self.boundaries) + 1})",
+            self._fail("values", f"a sequence of {len(self.boundaries) + 1} values (one more than boundaries)",
                        self.values)
 
     def _at(self, step: int) -> float:
@@ -131,8 +131,10 @@ class Exponential(Schedule):
     }
 
     def _validate(self) -> None:
-        if (self.rate is None) == (self.gamma is None):
-            self._fail("rate", "given without gamma (exactly one of rate and gamma)", self.rate)
+        if self.rate is None and self.gamma is None:
+            self._fail("rate", "a float >= 0 when gamma is None (give exactly one of rate and gamma)", self.rate)
+        if self.rate is not None and self.gamma is not None:
+            self._fail("rate", "None when gamma is given (give exactly one of rate and gamma)", self.rate)
 
     def _at(self, step: int) -> float:
         k = step // self.step_size

@@ -87,7 +87,7 @@ class Join(Schedule):
 
     def _validate(self) -> None:
         if len(self.schedules) != len(self.boundaries) + 1:
-            self._fail("schedules", f"one more schedule than boundaries ({len(self.boundaries) + 1})",
+            self._fail("schedules", f"a sequence of {len(self.boundaries) + 1} schedules (one more than boundaries)",
                        self.schedules)
 
     def _at(self, step: int) -> float:
