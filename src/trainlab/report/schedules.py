@@ -86,11 +86,14 @@ def plot_range_test(result: Any, path: str | Path, title: str | None = None) -> 
     ax.set_xscale("log")
     ax.axvline(result.suggestion, color="C3", linestyle="--",
                label=f"suggestion {result.suggestion:.3g} ({result.rule})")
+    marks: dict[float, list[str]] = {}  # rules that give the same rate share one line
     for name, value in result.candidates.items():
         if name != result.rule:
-            ax.axvline(value, color="0.4", linestyle=":", linewidth=1)
-            ax.annotate(name, (value, 1.0), xycoords=("data", "axes fraction"), rotation=90,
-                        va="top", ha="right", fontsize=8, color="0.3")
+            marks.setdefault(value, []).append(name)
+    for value, names in marks.items():
+        ax.axvline(value, color="0.4", linestyle=":", linewidth=1)
+        ax.annotate(" = ".join(names), (value, 1.0), xycoords=("data", "axes fraction"), rotation=90,
+                    va="top", ha="right", fontsize=8, color="0.3")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("training loss")
     ax.set_title(title or f"Learning-rate range test (confidence {result.confidence})")
