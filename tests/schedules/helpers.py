@@ -25,7 +25,9 @@ def sgd(lrs: Sequence[float] = (0.1,), momentum: float = 0.9) -> MakeOptimizer:
     """A torch SGD with one float64 parameter per group and the given learning rates."""
 
     def make() -> torch.optim.Optimizer:
-        groups = [{"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": lr} for lr in lrs]
+        groups = [
+            {"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": lr} for lr in lrs
+        ]
         return torch.optim.SGD(groups, lr=lrs[0], momentum=momentum)
 
     return make
@@ -33,7 +35,9 @@ def sgd(lrs: Sequence[float] = (0.1,), momentum: float = 0.9) -> MakeOptimizer:
 
 def adam(lrs: Sequence[float] = (0.1,)) -> MakeOptimizer:
     def make() -> torch.optim.Optimizer:
-        groups = [{"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": lr} for lr in lrs]
+        groups = [
+            {"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": lr} for lr in lrs
+        ]
         return torch.optim.Adam(groups, lr=lrs[0], betas=(0.9, 0.999))
 
     return make
@@ -51,8 +55,13 @@ def read(opt: torch.optim.Optimizer, params: Sequence[str]) -> list[float]:
     return [read_param(g, name) for name in params for g in opt.param_groups]
 
 
-def torch_trace(make_opt: MakeOptimizer, make_scheduler, steps: int, params: Sequence[str],
-                metrics: Sequence[float] | None = None) -> list[list[float]]:
+def torch_trace(
+    make_opt: MakeOptimizer,
+    make_scheduler,
+    steps: int,
+    params: Sequence[str],
+    metrics: Sequence[float] | None = None,
+) -> list[list[float]]:
     """Hyperparameters after construction and after each of ``steps`` torch scheduler steps."""
     opt = make_opt()
     sched = make_scheduler(opt)
@@ -64,9 +73,15 @@ def torch_trace(make_opt: MakeOptimizer, make_scheduler, steps: int, params: Seq
     return trace
 
 
-def trainlab_trace(make_opt: MakeOptimizer, make_schedules: Callable[[], dict], steps: int,
-                   params: Sequence[str], metrics: Sequence[float] | None = None,
-                   resume_at: int | None = None, load_optimizer_first: bool = False) -> list[list[float]]:
+def trainlab_trace(
+    make_opt: MakeOptimizer,
+    make_schedules: Callable[[], dict],
+    steps: int,
+    params: Sequence[str],
+    metrics: Sequence[float] | None = None,
+    resume_at: int | None = None,
+    load_optimizer_first: bool = False,
+) -> list[list[float]]:
     """The same with ``attach``; at ``resume_at`` everything is checkpointed through
     ``torch.save``/``torch.load(weights_only=True)`` and rebuilt from fresh objects."""
 

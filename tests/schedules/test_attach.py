@@ -33,12 +33,16 @@ def train(model, opt, scheds, X, y, steps: int) -> None:
             s.step()
 
 
-@pytest.mark.parametrize("make_opt", [
-    lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
-    lambda p: tl.SGD(p, lr=0.05, momentum=0.9),
-], ids=["torch-SGD", "trainlab-SGD"])
+@pytest.mark.parametrize(
+    "make_opt",
+    [
+        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
+        lambda p: tl.SGD(p, lr=0.05, momentum=0.9),
+    ],
+    ids=["torch-SGD", "trainlab-SGD"],
+)
 def test_training_with_attach_equals_training_with_torch_schedulers(make_opt) -> None:
-    """Same weights after 150 steps of one-cycle (lr and momentum) as with torch's OneCycleLR on torch's SGD."""
+    """Same weights after 150 steps of one-cycle (lr and momentum) as torch's OneCycleLR on torch's SGD."""
     ref_model, X, y = problem()
     ref_opt = torch.optim.SGD(ref_model.parameters(), lr=0.05, momentum=0.9)
     train(ref_model, ref_opt, [OneCycleLR(ref_opt, max_lr=0.2, total_steps=150)], X, y, 150)

@@ -39,11 +39,21 @@ CONFIGS = [
     dict(mode="min", threshold_mode="abs", threshold=0.0, patience=10, cooldown=10, factor=0.1, min_lr=0.0),
     dict(mode="min", threshold_mode="rel", threshold=1e-4, patience=0, cooldown=0, factor=0.9, min_lr=1e-3),
     dict(mode="max", threshold_mode="rel", threshold=1e-4, patience=3, cooldown=2, factor=0.5, min_lr=1e-5),
-    dict(mode="max", threshold_mode="abs", threshold=1e-3, patience=7, cooldown=0, factor=0.7, min_lr=[1e-3, 2e-4]),
+    dict(
+        mode="max",
+        threshold_mode="abs",
+        threshold=1e-3,
+        patience=7,
+        cooldown=0,
+        factor=0.7,
+        min_lr=[1e-3, 2e-4],
+    ),
 ]
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c['mode']}-{c['threshold_mode']}-p{c['patience']}")
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda c: f"{c['mode']}-{c['threshold_mode']}-p{c['patience']}"
+)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_matches_torch_reduce_lr_on_plateau(config: dict, seed: int) -> None:
     metrics = metric_sequence(seed)
@@ -66,7 +76,11 @@ def test_cooldown_and_min_lr_bind() -> None:
     metrics = metric_sequence(0)
     base = CONFIGS[0]
     runs = {}
-    for name, cfg in {"base": base, "no-cooldown": {**base, "cooldown": 0}, "no-floor": {**base, "min_lr": 0.0}}.items():
+    for name, cfg in {
+        "base": base,
+        "no-cooldown": {**base, "cooldown": 0},
+        "no-floor": {**base, "min_lr": 0.0},
+    }.items():
         runs[name] = torch_trace(sgd(LRS), lambda o, c=cfg: ReduceLROnPlateau(o, **c), STEPS, ["lr"], metrics)
     assert max_abs_diff(runs["base"], runs["no-cooldown"]) > 0
     assert max_abs_diff(runs["base"], runs["no-floor"]) > 0
@@ -101,8 +115,18 @@ def test_state_dict_is_plain_and_round_trips() -> None:
     assert [s.update(m) for m in (0.5,) * 6] == [t.update(m) for m in (0.5,) * 6]
 
 
-@pytest.mark.parametrize("name, value", [("factor", 1.0), ("factor", -0.1), ("patience", -1), ("mode", "mean"),
-                                         ("threshold_mode", "relative"), ("cooldown", 1.5), ("min_lr", -1e-3)])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("factor", 1.0),
+        ("factor", -0.1),
+        ("patience", -1),
+        ("mode", "mean"),
+        ("threshold_mode", "relative"),
+        ("cooldown", 1.5),
+        ("min_lr", -1e-3),
+    ],
+)
 def test_invalid_arguments(name: str, value: object) -> None:
     with pytest.raises(InvalidArgument, match=f"'{name}' parameter of ReduceOnPlateau must be"):
         ReduceOnPlateau(0.1, **{name: value})

@@ -40,7 +40,7 @@ def least_squares(L: float, kappa: float, seed: int, n: int = 200, d: int = 20, 
     return X, y
 
 
-@functools.lru_cache(maxsize=None)  # the ratio table reuses the parametrized runs
+@functools.cache  # the ratio table reuses the parametrized runs
 def run(L: float, kappa: float, seed: int, steps: int = 100, noise: float = 0.01):
     X, y = least_squares(L, kappa, seed, noise=noise)
     torch.manual_seed(seed)
@@ -100,7 +100,9 @@ def test_ratios(capsys) -> None:
     for L in CURVATURES:
         for kappa in CONDITIONINGS:
             ratios = [run(L, kappa, seed).suggestion * L for seed in SEEDS]
-            lines.append(f"L={L:<5g} kappa={kappa:<6g} suggestion*L: " + "  ".join(f"{r:.3f}" for r in ratios))
+            lines.append(
+                f"L={L:<5g} kappa={kappa:<6g} suggestion*L: " + "  ".join(f"{r:.3f}" for r in ratios)
+            )
             assert all(0.01 < r < 2 for r in ratios)
     with capsys.disabled():
         print("\n" + "\n".join(lines))
@@ -108,8 +110,13 @@ def test_ratios(capsys) -> None:
 
 def _model_with_state() -> tuple[torch.nn.Module, torch.optim.Optimizer, tuple]:
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
-                                torch.nn.Dropout(0.1), torch.nn.Linear(16, 1)).double()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(4, 16),
+        torch.nn.BatchNorm1d(16),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.1),
+        torch.nn.Linear(16, 1),
+    ).double()
     X = torch.randn(64, 4, dtype=torch.float64)
     y = X.sum(1, keepdim=True)
     opt = Adam(model.parameters(), lr=1e-3)
@@ -178,22 +185,35 @@ def test_mini_batches_from_an_iterable_and_early_stop() -> None:
 def test_a_range_that_never_diverges_says_so() -> None:
     X, y = least_squares(1.0, 10.0, seed=0)
     model = torch.nn.Linear(X.shape[1], 1, bias=False).double()
-    result = lr_range_test(model, F.mse_loss, (X, y), torch.optim.SGD(model.parameters(), lr=0.1),
-                           start=1e-6, end=0.5, steps=50)
+    result = lr_range_test(
+        model, F.mse_loss, (X, y), torch.optim.SGD(model.parameters(), lr=0.1), start=1e-6, end=0.5, steps=50
+    )
     assert not result.diverged
     assert result.confidence == "low"
     assert any("raise end" in n for n in result.notes)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(start=1.0, end=0.1), "end"), (dict(start=0.0), "start"), (dict(start=-1e-3), "start"),
-    (dict(steps=2), "steps"), (dict(smoothing=1.0), "smoothing"), (dict(diverge=1.0), "diverge"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(start=1.0, end=0.1), "end"),
+        (dict(start=0.0), "start"),
+        (dict(start=-1e-3), "start"),
+        (dict(steps=2), "steps"),
+        (dict(smoothing=1.0), "smoothing"),
+        (dict(diverge=1.0), "diverge"),
+    ],
+)
 def test_invalid_arguments(kwargs: dict, name: str) -> None:
     model = torch.nn.Linear(2, 1)
     with pytest.raises(InvalidArgument, match=f"'{name}' parameter of lr_range_test must be"):
-        lr_range_test(model, F.mse_loss, (torch.zeros(4, 2), torch.zeros(4, 1)),
-                      torch.optim.SGD(model.parameters(), lr=0.1), **kwargs)
+        lr_range_test(
+            model,
+            F.mse_loss,
+            (torch.zeros(4, 2), torch.zeros(4, 1)),
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            **kwargs,
+        )
 
 
 def test_bad_data_is_named() -> None:

@@ -13,8 +13,19 @@ from PIL import Image
 from trainlab.report.schedules import plot_schedules
 from trainlab.schedules import examples, registry
 
-MODULES = ["base", "basic", "cosine", "cyclic", "compose", "plateau", "attach", "range_test", "registry",
-           "lr_find", "examples"]
+MODULES = [
+    "base",
+    "basic",
+    "cosine",
+    "cyclic",
+    "compose",
+    "plateau",
+    "attach",
+    "range_test",
+    "registry",
+    "lr_find",
+    "examples",
+]
 
 
 def assert_png(path, size) -> None:
@@ -26,7 +37,9 @@ def assert_png(path, size) -> None:
 
 @pytest.mark.parametrize("name", registry.names())
 def test_every_schedule_plots(name: str, tmp_path) -> None:
-    assert_png(plot_schedules({name: registry.build(name)}, 300, tmp_path / f"{name}.png", title=name), (640, 400))
+    assert_png(
+        plot_schedules({name: registry.build(name)}, 300, tmp_path / f"{name}.png", title=name), (640, 400)
+    )
 
 
 def test_seed_000_decay_and_cycle_figures(tmp_path) -> None:

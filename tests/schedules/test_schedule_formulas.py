@@ -22,14 +22,16 @@ from trainlab.schedules import (
     Polynomial,
     Power,
     Warmup,
+    registry,
 )
-from trainlab.schedules import registry
 
 T = range(0, 3001, 7)
 
 
 # -- the formulas of seed 000, exactly -------------------------------------------------
-@pytest.mark.parametrize("eta0, beta, alpha", [(0.8, 0.0008, 1.0), (0.8, 0.0008, 0.5), (0.1, 0.02, 0.5), (1.0, 3.0, 2.5)])
+@pytest.mark.parametrize(
+    "eta0, beta, alpha", [(0.8, 0.0008, 1.0), (0.8, 0.0008, 0.5), (0.1, 0.02, 0.5), (1.0, 3.0, 2.5)]
+)
 def test_power_is_its_formula(eta0: float, beta: float, alpha: float) -> None:
     s = Power(eta0, beta=beta, alpha=alpha)
     assert all(s(t) == eta0 * math.pow(1 + beta * t, -alpha) for t in T)
@@ -47,7 +49,9 @@ def test_exponential_gamma_form_is_its_formula(eta0: float, gamma: float, every:
     assert all(s(t) == eta0 * math.pow(gamma, t // every) for t in T)
 
 
-@pytest.mark.parametrize("base, T_, p, end", [(0.1, 1000, 0.5, 0.0), (1.0, 777, 2.0, 1e-3), (0.3, 5, 1.0, 0.1)])
+@pytest.mark.parametrize(
+    "base, T_, p, end", [(0.1, 1000, 0.5, 0.0), (1.0, 777, 2.0, 1e-3), (0.3, 5, 1.0, 0.1)]
+)
 def test_polynomial_is_its_formula_then_the_end_value(base: float, T_: int, p: float, end: float) -> None:
     s = Polynomial(base, steps=T_, power=p, end=end)
     for t in T:
@@ -83,7 +87,7 @@ def test_seed_000_listings() -> None:
 
         def power_deacay_hist(self, alpha=1):
             lr, out = self.initial_lr, []
-            for ep in range(0, self.epochs + 1):
+            for ep in range(self.epochs + 1):
                 lr = self.power_decay(ep, lr, alpha)
                 out.append(lr)
             return out
@@ -153,8 +157,15 @@ def test_cyclical_is_smiths_formula(mode: str) -> None:
 @pytest.mark.parametrize("three_phase", [False, True])
 @pytest.mark.parametrize("anneal", ["cos", "linear"])
 def test_onecycle_shape(anneal: str, three_phase: bool) -> None:
-    s = OneCycle(1.0, total_steps=1000, pct_start=0.2, anneal=anneal, div_factor=20.0, final_div_factor=50.0,
-                 three_phase=three_phase)
+    s = OneCycle(
+        1.0,
+        total_steps=1000,
+        pct_start=0.2,
+        anneal=anneal,
+        div_factor=20.0,
+        final_div_factor=50.0,
+        three_phase=three_phase,
+    )
     m = s.momentum(0.85, 0.95)
     top = 199  # the warm-up ends at step pct_start * total_steps - 1, as in OneCycleLR
     assert s(0) == pytest.approx(1.0 / 20, rel=1e-14) and s(top) == 1.0

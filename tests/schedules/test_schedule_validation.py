@@ -62,14 +62,24 @@ BAD = [
     (lambda: S.Piecewise((10, 20), (0.1, 0.01)), "Piecewise", "values", re.escape("(0.1, 0.01)")),
     (lambda: S.Join((S.Constant(1.0),), (10,)), "Join", "schedules", ".+"),
     (lambda: S.OneCycle(0.1, total_steps=100, pct_start=0.005), "OneCycle", "pct_start", "0.005"),
-    (lambda: S.OneCycle(0.1, total_steps=100, pct_start=0.6, three_phase=True), "OneCycle", "pct_start", "0.6"),
+    (
+        lambda: S.OneCycle(0.1, total_steps=100, pct_start=0.6, three_phase=True),
+        "OneCycle",
+        "pct_start",
+        "0.6",
+    ),
     (lambda: S.OneCycle(0.1, total_steps=100, pct_start=1.0), "OneCycle", "pct_start", "1.0"),
     # unknown modes and flags
     (lambda: S.Cyclical(1e-4, 1e-3, mode="triangle"), "Cyclical", "mode", "'triangle'"),
     (lambda: S.Cyclical(1e-4, 1e-3, mode="exp_range", gamma=1.5), "Cyclical", "gamma", "1.5"),
     (lambda: S.OneCycle(0.1, 100, anneal="cosine"), "OneCycle", "anneal", "'cosine'"),
     (lambda: S.Warmup(S.Constant(0.1), 10, mode="cubic"), "Warmup", "mode", "'cubic'"),
-    (lambda: S.Warmup(S.Constant(0.1), 10, start_factor=0.0, mode="exponential"), "Warmup", "start_factor", "0.0"),
+    (
+        lambda: S.Warmup(S.Constant(0.1), 10, start_factor=0.0, mode="exponential"),
+        "Warmup",
+        "start_factor",
+        "0.0",
+    ),
     (lambda: S.Warmup(0.1, 10), "Warmup", "schedule", "0.1"),
     (lambda: S.Cosine(0.1, 10, restarts=1), "Cosine", "restarts", "1"),
     (lambda: S.Cosine(0.1, 10, period_mult=2), "Cosine", "period_mult", "2"),
@@ -79,7 +89,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("make, owner, name, value", BAD, ids=[f"{b[1]}-{b[2]}-{i}" for i, b in enumerate(BAD)])
+@pytest.mark.parametrize(
+    "make, owner, name, value", BAD, ids=[f"{b[1]}-{b[2]}-{i}" for i, b in enumerate(BAD)]
+)
 def test_one_clear_error(make, owner: str, name: str, value: str) -> None:
     with pytest.raises(InvalidArgument, match=TEMPLATE.format(owner=owner, name=name, value=value)):
         make()
@@ -92,22 +104,31 @@ def test_invalid_argument_is_a_value_error() -> None:
 
 @pytest.mark.parametrize("step", [-1, 1.5, "3", True])
 def test_a_step_is_an_int_at_least_zero(step) -> None:
-    with pytest.raises(InvalidArgument, match=TEMPLATE.format(owner="Cosine", name="step", value=re.escape(repr(step)))):
+    with pytest.raises(
+        InvalidArgument, match=TEMPLATE.format(owner="Cosine", name="step", value=re.escape(repr(step)))
+    ):
         S.Cosine(0.1, 10)(step)
 
 
 def test_attach_names_a_missing_hyperparameter() -> None:
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    with pytest.raises(InvalidArgument, match=r"The 'param' parameter of attach must be a hyperparameter of every "
-                                              r"param group \(.*lr.*momentum.*\)\. Got 'beta1' instead\."):
+    with pytest.raises(
+        InvalidArgument,
+        match=r"The 'param' parameter of attach must be a hyperparameter of every "
+        r"param group \(.*lr.*momentum.*\)\. Got 'beta1' instead\.",
+    ):
         attach(opt, S.Constant(0.1), param="beta1")
 
 
 def test_attach_checks_the_schedule_and_the_optimizer() -> None:
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    with pytest.raises(InvalidArgument, match="'schedule' parameter of attach must be a schedule or a list of 1"):
+    with pytest.raises(
+        InvalidArgument, match="'schedule' parameter of attach must be a schedule or a list of 1"
+    ):
         attach(opt, [S.Constant(0.1), S.Constant(0.2)])
     with pytest.raises(InvalidArgument, match="'schedule' parameter"):
         attach(opt, 0.1)
-    with pytest.raises(InvalidArgument, match="'optimizer' parameter of attach must be a torch.optim.Optimizer"):
+    with pytest.raises(
+        InvalidArgument, match="'optimizer' parameter of attach must be a torch.optim.Optimizer"
+    ):
         attach(object(), S.Constant(0.1))

@@ -9,13 +9,14 @@ Example:
     >>> from trainlab.schedules import Cosine, Exponential
     >>> from trainlab.report.schedules import plot_schedules
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "two.png"
-    >>> plot_schedules({"cosine": Cosine(0.1, 100), "exponential": Exponential(0.1, gamma=0.97)}, 100, out).name
+    >>> curves = {"cosine": Cosine(0.1, 100), "exponential": Exponential(0.1, gamma=0.97)}
+    >>> plot_schedules(curves, 100, out).name
     'two.png'
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "save", "plot_schedules", "draw_schedules", "plot_range_test", "SIZE", "DPI"]
+__all__ = ["DPI", "SIZE", "draw_schedules", "new_figure", "plot_range_test", "plot_schedules", "save"]
 
 SIZE = (6.4, 4.0)
 DPI = 100
@@ -46,9 +47,16 @@ def save(fig: Figure, path: str | Path) -> Path:
     return path
 
 
-def draw_schedules(ax: Any, curves: Mapping[str, Callable[[int], float]], steps: int, *,
-                   logy: bool = False, marker: str | None = None, title: str | None = None,
-                   ylabel: str = "learning rate") -> None:
+def draw_schedules(
+    ax: Any,
+    curves: Mapping[str, Callable[[int], float]],
+    steps: int,
+    *,
+    logy: bool = False,
+    marker: str | None = None,
+    title: str | None = None,
+    ylabel: str = "learning rate",
+) -> None:
     """Draw ``schedule(t)`` for ``t = 0..steps`` of each labelled schedule on ``ax``."""
     t = np.arange(steps + 1)
     for label, schedule in curves.items():
@@ -64,9 +72,16 @@ def draw_schedules(ax: Any, curves: Mapping[str, Callable[[int], float]], steps:
         ax.legend()
 
 
-def plot_schedules(curves: Mapping[str, Callable[[int], float]], steps: int, path: str | Path, *,
-                   title: str | None = None, logy: bool = False, marker: str | None = None,
-                   ylabel: str = "learning rate") -> Path:
+def plot_schedules(
+    curves: Mapping[str, Callable[[int], float]],
+    steps: int,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    logy: bool = False,
+    marker: str | None = None,
+    ylabel: str = "learning rate",
+) -> Path:
     """One panel with every schedule of ``curves`` over ``steps`` steps."""
     fig, (ax,) = new_figure()
     draw_schedules(ax, curves, steps, logy=logy, marker=marker, title=title, ylabel=ylabel)
@@ -84,16 +99,28 @@ def plot_range_test(result: Any, path: str | Path, title: str | None = None) -> 
         low, high = float(np.min(finite)), float(finite[0])
         ax.set_ylim(low * 0.8 if low > 0 else low, max(high, low) * 1.5 + 1e-12)
     ax.set_xscale("log")
-    ax.axvline(result.suggestion, color="C3", linestyle="--",
-               label=f"suggestion {result.suggestion:.3g} ({result.rule})")
+    ax.axvline(
+        result.suggestion,
+        color="C3",
+        linestyle="--",
+        label=f"suggestion {result.suggestion:.3g} ({result.rule})",
+    )
     marks: dict[float, list[str]] = {}  # rules that give the same rate share one line
     for name, value in result.candidates.items():
         if name != result.rule:
             marks.setdefault(value, []).append(name)
     for value, names in marks.items():
         ax.axvline(value, color="0.4", linestyle=":", linewidth=1)
-        ax.annotate(" = ".join(names), (value, 1.0), xycoords=("data", "axes fraction"), rotation=90,
-                    va="top", ha="right", fontsize=8, color="0.3")
+        ax.annotate(
+            " = ".join(names),
+            (value, 1.0),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=8,
+            color="0.3",
+        )
     ax.set_xlabel("learning rate")
     ax.set_ylabel("training loss")
     ax.set_title(title or f"Learning-rate range test (confidence {result.confidence})")

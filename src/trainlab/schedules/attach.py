@@ -43,7 +43,7 @@ from trainlab.constraints import fail
 from trainlab.schedules.base import check_step, is_schedule
 from trainlab.schedules.plateau import ReduceOnPlateau
 
-__all__ = ["attach", "HyperparameterScheduler", "PlateauScheduler", "read_param", "write_param"]
+__all__ = ["HyperparameterScheduler", "PlateauScheduler", "attach", "read_param", "write_param"]
 
 _BETAS = {"beta1": 0, "beta2": 1}
 
@@ -112,8 +112,12 @@ class HyperparameterScheduler(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the step count and write that step's values into the optimizer."""
         if state_dict["param"] != self.param:
-            fail(type(self).__name__, "state_dict", f"a state of a scheduler of {self.param!r}",
-                 f"one of {state_dict['param']!r}")
+            fail(
+                type(self).__name__,
+                "state_dict",
+                f"a state of a scheduler of {self.param!r}",
+                f"one of {state_dict['param']!r}",
+            )
         self.last_epoch = int(state_dict["last_epoch"])
         self._step_count = int(state_dict["_step_count"])
         self._write()
@@ -137,7 +141,9 @@ class PlateauScheduler(HyperparameterScheduler, ReduceLROnPlateau):
         """Feed the monitored metric (e.g. ``scheduler.step(val_loss)``) and write the new values."""
         if self.last_epoch >= 0:  # -1 only for the step the constructor takes
             if metrics is None:
-                raise TypeError("A ReduceOnPlateau scheduler needs the monitored metric: scheduler.step(val_loss)")
+                raise TypeError(
+                    "A ReduceOnPlateau scheduler needs the monitored metric: scheduler.step(val_loss)"
+                )
             for plateau in self._plateaus():  # each once, even if shared by several groups
                 plateau.update(metrics)
         HyperparameterScheduler.step(self)
@@ -166,9 +172,16 @@ def attach(
     if len(schedules) != n or not all(is_schedule(s) for s in schedules):
         fail("attach", "schedule", f"a schedule or a list of {n} schedules (one per param group)", schedule)
     if not all(_has_param(g, param) for g in optimizer.param_groups):
-        keys = sorted(k for k, v in optimizer.param_groups[0].items()
-                      if isinstance(v, (int, float)) and not isinstance(v, bool))
+        keys = sorted(
+            k
+            for k, v in optimizer.param_groups[0].items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        )
         keys += ["beta1", "beta2"] if "betas" in optimizer.param_groups[0] else []
         fail("attach", "param", f"a hyperparameter of every param group ({', '.join(keys)})", param)
-    cls = PlateauScheduler if any(isinstance(s, ReduceOnPlateau) for s in schedules) else HyperparameterScheduler
+    cls = (
+        PlateauScheduler
+        if any(isinstance(s, ReduceOnPlateau) for s in schedules)
+        else HyperparameterScheduler
+    )
     return cls(optimizer, schedules, param)

@@ -24,12 +24,10 @@ from typing import Any, ClassVar
 
 from trainlab.constraints import Constraint, Satisfies, check, fail
 
-__all__ = ["Schedule", "STEP", "SCHEDULE", "is_schedule", "check_step", "check_fields"]
+__all__ = ["SCHEDULE", "STEP", "Schedule", "check_fields", "check_step", "is_schedule"]
 
 # A step index: an int >= 0 (numpy ints count).
-STEP = Satisfies(
-    lambda v: isinstance(v, Integral) and not isinstance(v, bool) and v >= 0, "an int >= 0"
-)
+STEP = Satisfies(lambda v: isinstance(v, Integral) and not isinstance(v, bool) and v >= 0, "an int >= 0")
 
 
 def is_schedule(value: Any) -> bool:
@@ -68,6 +66,9 @@ class Schedule:
     constraints: ClassVar[Mapping[str, Constraint]] = {}
 
     def __post_init__(self) -> None:
+        for f in fields(self):  # lists are kept as tuples: the schedule stays immutable and hashable
+            if f.init and isinstance(getattr(self, f.name), list):
+                object.__setattr__(self, f.name, tuple(getattr(self, f.name)))
         check_fields(self, self.constraints)
         self._validate()
 

@@ -28,13 +28,23 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from numbers import Real
 from typing import Any
 
 from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Constraint, Satisfies
 from trainlab.schedules.base import SCHEDULE, Schedule
 
-__all__ = ["Constant", "Piecewise", "Exponential", "Power", "Polynomial", "Linear", "Multiplicative", "optional"]
+__all__ = [
+    "Constant",
+    "Exponential",
+    "Linear",
+    "Multiplicative",
+    "Piecewise",
+    "Polynomial",
+    "Power",
+    "optional",
+]
 
 
 def optional(inner: Constraint) -> Satisfies:
@@ -51,19 +61,20 @@ _RATES = Satisfies(
     "a non-empty sequence of floats >= 0",
 )
 _BOUNDARIES = Satisfies(
-    lambda v: isinstance(v, tuple)
-    and all(isinstance(b, int) and not isinstance(b, bool) and b >= 1 for b in v)
-    and all(a < b for a, b in zip(v, v[1:])),
+    lambda v: (
+        isinstance(v, tuple)
+        and all(isinstance(b, int) and not isinstance(b, bool) and b >= 1 for b in v)
+        and all(a < b for a, b in pairwise(v))
+    ),
     "a strictly increasing sequence of ints >= 1",
 )
 
 
-def _as_tuple(obj: Schedule, *names: str) -> None:
-    """Store list arguments as tuples, so the schedule stays immutable and hashable."""
-    for name in names:
-        value = getattr(obj, name)
-        if isinstance(value, list):
-            object.__setattr__(obj, name, tuple(value))
+def check_pieces(schedule: Schedule, name: str) -> None:
+    """``schedule.<name>`` must hold one item more than ``schedule.boundaries``."""
+    items, n = getattr(schedule, name), len(schedule.boundaries) + 1
+    if len(items) != n:
+        schedule._fail(name, f"a sequence of {n} {name} (one more than boundaries)", items)
 
 
 @dataclass(frozen=True)
@@ -93,14 +104,8 @@ class Piecewise(Schedule):
 
     constraints = {"boundaries": _BOUNDARIES, "values": _RATES}
 
-    def __post_init__(self) -> None:
-        _as_tuple(self, "boundaries", "values")
-        super().__post_init__()
-
     def _validate(self) -> None:
-        if len(self.values) != len(self.boundaries) + 1:
-            self._fail("values", f"a sequence of {len(self.boundaries) + 1} values (one more than boundaries)",
-                       self.values)
+        check_pieces(self, "values")
 
     def _at(self, step: int) -> float:
         return self.values[bisect_right(self.boundaries, step)]
@@ -132,7 +137,9 @@ class Exponential(Schedule):
 
     def _validate(self) -> None:
         if self.rate is None and self.gamma is None:
-            self._fail("rate", "a float >= 0 when gamma is None (give exactly one of rate and gamma)", self.rate)
+            self._fail(
+                "rate", "a float >= 0 when gamma is None (give exactly one of rate and gamma)", self.rate
+            )
         if self.rate is not None and self.gamma is not None:
             self._fail("rate", "None when gamma is given (give exactly one of rate and gamma)", self.rate)
 
@@ -226,8 +233,9 @@ class Multiplicative(Schedule):
 
     constraints = {
         "init": NONNEGATIVE,
-        "factor": Satisfies(lambda f: (_is_real(f) and f >= 0) or SCHEDULE.accepts(f),
-                            "a float >= 0 or a schedule"),
+        "factor": Satisfies(
+            lambda f: (_is_real(f) and f >= 0) or SCHEDULE.accepts(f), "a float >= 0 or a schedule"
+        ),
     }
 
     def _at(self, step: int) -> float:

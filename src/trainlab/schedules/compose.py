@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 from trainlab.constraints import POSITIVE_INT, UNIT_CLOSED, Options, Satisfies
 from trainlab.schedules.base import SCHEDULE, Schedule
-from trainlab.schedules.basic import _BOUNDARIES, _as_tuple
+from trainlab.schedules.basic import _BOUNDARIES, check_pieces
 
-__all__ = ["Warmup", "Join"]
+__all__ = ["Join", "Warmup"]
 
 _SCHEDULES = Satisfies(
     lambda v: isinstance(v, tuple) and len(v) >= 1 and all(SCHEDULE.accepts(s) for s in v),
@@ -81,14 +81,8 @@ class Join(Schedule):
 
     constraints = {"schedules": _SCHEDULES, "boundaries": _BOUNDARIES}
 
-    def __post_init__(self) -> None:
-        _as_tuple(self, "schedules", "boundaries")
-        super().__post_init__()
-
     def _validate(self) -> None:
-        if len(self.schedules) != len(self.boundaries) + 1:
-            self._fail("schedules", f"a sequence of {len(self.boundaries) + 1} schedules (one more than boundaries)",
-                       self.schedules)
+        check_pieces(self, "schedules")
 
     def _at(self, step: int) -> float:
         i = bisect_right(self.boundaries, step)

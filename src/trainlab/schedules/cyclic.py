@@ -41,7 +41,18 @@ __all__ = ["Cyclical", "OneCycle", "OneCycleMomentum"]
 
 _MODES = Options(("triangular", "triangular2", "exp_range"))
 _ANNEAL = Options(("cos", "linear"))
-_UNIT = Interval(0, 1, closed="both")
+# What a one-cycle learning rate and its momentum share.
+_PHASES = {
+    "total_steps": POSITIVE_INT,
+    "pct_start": Interval(0, 1, closed="both"),
+    "anneal": _ANNEAL,
+    "three_phase": BOOL,
+}
+
+
+def _check_bounds(s: Cyclical | OneCycleMomentum) -> None:
+    if s.peak < s.base:
+        s._fail("peak", f"at least base ({s.base!r})", s.peak)
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,7 @@ class Cyclical(Schedule):
     }
 
     def _validate(self) -> None:
-        if self.peak < self.base:
-            self._fail("peak", f"at least base ({self.base!r})", self.peak)
+        _check_bounds(self)
 
     def momentum(self, base: float = 0.8, peak: float = 0.9) -> Cyclical:
         """The matching momentum cycle: ``peak`` when the rate is lowest, ``base`` at its top."""
@@ -100,8 +110,11 @@ def _check_phases(s: OneCycle | OneCycleMomentum) -> None:
     """Every phase must span at least one step (torch would divide by zero)."""
     warm = s.pct_start * s.total_steps
     if warm <= 1:
-        s._fail("pct_start", f"above 1/total_steps = {1 / s.total_steps:g} (a warm-up of at least one step)",
-                s.pct_start)
+        s._fail(
+            "pct_start",
+            f"above 1/total_steps = {1 / s.total_steps:g} (a warm-up of at least one step)",
+            s.pct_start,
+        )
     last = 2 * warm - 2 if s.three_phase else warm - 1
     if s.total_steps - 1 - last <= 0:
         limit = "(total_steps + 1) / (2 total_steps)" if s.three_phase else "1"
@@ -112,8 +125,11 @@ def _one_cycle(s: OneCycle | OneCycleMomentum, step: int, knots: list[tuple[floa
     """Anneal between ``knots[i] = (start, end)`` over phase ``i``, as ``OneCycleLR.get_lr``."""
     t = min(step, s.total_steps)
     warm = float(s.pct_start * s.total_steps)
-    ends = [warm - 1, float(2 * s.pct_start * s.total_steps) - 2, s.total_steps - 1] if s.three_phase \
+    ends = (
+        [warm - 1, float(2 * s.pct_start * s.total_steps) - 2, s.total_steps - 1]
+        if s.three_phase
         else [warm - 1, s.total_steps - 1]
+    )
     start_step = 0.0
     for i, end_step in enumerate(ends):
         if t <= end_step or i == len(ends) - 1:
@@ -143,15 +159,7 @@ class OneCycle(Schedule):
     final_div_factor: float = 1e4
     three_phase: bool = False
 
-    constraints = {
-        "peak": NONNEGATIVE,
-        "total_steps": POSITIVE_INT,
-        "pct_start": _UNIT,
-        "anneal": _ANNEAL,
-        "div_factor": POSITIVE,
-        "final_div_factor": POSITIVE,
-        "three_phase": BOOL,
-    }
+    constraints = {"peak": NONNEGATIVE, "div_factor": POSITIVE, "final_div_factor": POSITIVE, **_PHASES}
 
     def _validate(self) -> None:
         _check_phases(self)
@@ -187,18 +195,10 @@ class OneCycleMomentum(Schedule):
     anneal: str = "cos"
     three_phase: bool = False
 
-    constraints = {
-        "base": NONNEGATIVE,
-        "peak": NONNEGATIVE,
-        "total_steps": POSITIVE_INT,
-        "pct_start": _UNIT,
-        "anneal": _ANNEAL,
-        "three_phase": BOOL,
-    }
+    constraints = {"base": NONNEGATIVE, "peak": NONNEGATIVE, **_PHASES}
 
     def _validate(self) -> None:
-        if self.peak < self.base:
-            self._fail("peak", f"at least base ({self.base!r})", self.peak)
+        _check_bounds(self)
         _check_phases(self)
 
     def _at(self, step: int) -> float:

@@ -34,7 +34,7 @@ from trainlab.schedules.attach import attach
 from trainlab.schedules.basic import Constant, Linear, Multiplicative, Power
 from trainlab.schedules.cyclic import Cyclical, OneCycle
 
-__all__ = ["power_and_linear", "cyclical_triangular", "onecycle_piecewise", "piecewise_target", "write_all"]
+__all__ = ["cyclical_triangular", "onecycle_piecewise", "piecewise_target", "power_and_linear", "write_all"]
 
 INITIAL_LR, EPOCHS = 0.8, 1000  # seed 000's lr_decay example
 
@@ -44,12 +44,20 @@ def power_and_linear(path: str | Path) -> Path:
     beta = INITIAL_LR / EPOCHS  # the listing's ``decay = initial_lr / epochs``
     linear = Linear(INITIAL_LR, 0.0, steps=EPOCHS)
     formula = {f"power, alpha={a:g}": Power(INITIAL_LR, beta=beta, alpha=a) for a in (1.0, 0.5)}
-    listing = {f"listing, alpha={a:g}": Multiplicative(INITIAL_LR, Power(1.0, beta=beta, alpha=a)) for a in (1.0, 0.5)}
+    listing = {
+        f"listing, alpha={a:g}": Multiplicative(INITIAL_LR, Power(1.0, beta=beta, alpha=a))
+        for a in (1.0, 0.5)
+    }
     fig, (left, right) = new_figure(2)
-    draw_schedules(left, {**formula, "linear": linear}, EPOCHS,
-                   title="eta0 (1 + beta t)^-alpha, beta = eta0/epochs")
-    draw_schedules(right, {**listing, "linear": linear}, EPOCHS,
-                   title="as seed 000's listing computes it (lr <- lr / (1 + beta t)^alpha)")
+    draw_schedules(
+        left, {**formula, "linear": linear}, EPOCHS, title="eta0 (1 + beta t)^-alpha, beta = eta0/epochs"
+    )
+    draw_schedules(
+        right,
+        {**listing, "linear": linear},
+        EPOCHS,
+        title="as seed 000's listing computes it (lr <- lr / (1 + beta t)^alpha)",
+    )
     left.set_xlabel("epoch")
     right.set_xlabel("epoch")
     return save(fig, path)
@@ -58,8 +66,13 @@ def power_and_linear(path: str | Path) -> Path:
 def cyclical_triangular(path: str | Path, iterations: int = 50) -> Path:
     """Seed 000's triangular cycle between 1e-4 and 1e-3 with a step size of 3."""
     fig, (ax,) = new_figure()
-    draw_schedules(ax, {"triangular": Cyclical(1e-4, 1e-3, step_size_up=3)}, iterations - 1, marker="*",
-                   title="Cyclical (triangular), base 1e-4, max 1e-3, step size 3")
+    draw_schedules(
+        ax,
+        {"triangular": Cyclical(1e-4, 1e-3, step_size_up=3)},
+        iterations - 1,
+        marker="*",
+        title="Cyclical (triangular), base 1e-4, max 1e-3, step size 3",
+    )
     ax.set_xlabel("iteration")
     return save(fig, path)
 
@@ -70,7 +83,9 @@ def piecewise_target(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x < 0, left, torch.cos(10 * x))
 
 
-def _fit(schedules: dict, x: torch.Tensor, y: torch.Tensor, steps: int, seed: int) -> tuple[list[float], torch.nn.Module]:
+def _fit(
+    schedules: dict, x: torch.Tensor, y: torch.Tensor, steps: int, seed: int
+) -> tuple[list[float], torch.nn.Module]:
     """Full-batch Adam on the 1-100-1 ReLU net with the given hyperparameter schedules."""
     torch.manual_seed(seed)
     net = torch.nn.Sequential(torch.nn.Linear(1, 100), torch.nn.ReLU(), torch.nn.Linear(100, 1)).double()
@@ -127,5 +142,7 @@ def write_all(folder: str | Path, steps: int = 2000) -> tuple[dict[str, Path], d
         "power_and_linear": power_and_linear(folder / "seed000_power_linear.png"),
         "cyclical_triangular": cyclical_triangular(folder / "seed000_cyclical_triangular.png"),
     }
-    paths["onecycle_piecewise"], final = onecycle_piecewise(folder / "seed000_onecycle_piecewise.png", steps=steps)
+    paths["onecycle_piecewise"], final = onecycle_piecewise(
+        folder / "seed000_onecycle_piecewise.png", steps=steps
+    )
     return paths, final

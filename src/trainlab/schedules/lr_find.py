@@ -26,7 +26,7 @@ from trainlab.nn import MLP
 from trainlab.optim import registry
 from trainlab.schedules.range_test import RangeTest, lr_range_test
 
-__all__ = ["find_on_bundled", "MiniBatches"]
+__all__ = ["MiniBatches", "find_on_bundled"]
 
 
 class MiniBatches:

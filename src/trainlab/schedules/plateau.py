@@ -82,9 +82,15 @@ class ReduceOnPlateau:
     def is_improvement(self, metric: float) -> bool:
         """Whether ``metric`` beats ``best`` by more than ``threshold``."""
         if self.mode == "min":
-            bar = self.best * (1.0 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold
+            bar = (
+                self.best * (1.0 - self.threshold)
+                if self.threshold_mode == "rel"
+                else self.best - self.threshold
+            )
             return metric < bar
-        bar = self.best * (self.threshold + 1.0) if self.threshold_mode == "rel" else self.best + self.threshold
+        bar = (
+            self.best * (self.threshold + 1.0) if self.threshold_mode == "rel" else self.best + self.threshold
+        )
         return metric > bar
 
     def update(self, metric: Any) -> float:

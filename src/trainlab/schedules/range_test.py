@@ -70,8 +70,18 @@ from torch import Tensor, nn
 from trainlab.constraints import POSITIVE, Interval, check, fail
 from trainlab.schedules.basic import Exponential, optional
 
-__all__ = ["RangeTest", "lr_range_test", "suggest", "smooth_log", "running_average", "curve_noise", "auto_smoothing",
-           "FLOOR_DIVISOR", "RISE_DIVISOR", "STOP_SMOOTHING"]
+__all__ = [
+    "FLOOR_DIVISOR",
+    "RISE_DIVISOR",
+    "STOP_SMOOTHING",
+    "RangeTest",
+    "auto_smoothing",
+    "curve_noise",
+    "lr_range_test",
+    "running_average",
+    "smooth_log",
+    "suggest",
+]
 
 _OWNER = "lr_range_test"
 
@@ -109,9 +119,11 @@ class RangeTest:
     def summary(self) -> str:
         """One line: the suggestion, the rule, and the confidence."""
         others = ", ".join(f"{k} {v:.3g}" for k, v in self.candidates.items() if k != self.rule)
-        return (f"suggested lr {self.suggestion:.3g} ({self.rule}; {others}); "
-                f"confidence {self.confidence}: rules {self.agreement:.2f} decades apart, "
-                f"noise {self.noise:.3f}" + (f"; {'; '.join(self.notes)}" if self.notes else ""))
+        return (
+            f"suggested lr {self.suggestion:.3g} ({self.rule}; {others}); "
+            f"confidence {self.confidence}: rules {self.agreement:.2f} decades apart, "
+            f"noise {self.noise:.3f}" + (f"; {'; '.join(self.notes)}" if self.notes else "")
+        )
 
 
 # -- smoothing and the rules -------------------------------------------------------
@@ -178,8 +190,12 @@ def suggest(lrs: np.ndarray, smoothed: np.ndarray, noise: float = 0.0) -> dict[s
     i_floor, i_rise = int(near[0]), int(near[-1])
     slope = np.gradient(y[: i_rise + 1], np.log(lrs[: i_rise + 1])) if i_rise >= 1 else np.zeros(1)
     floor, rise = float(lrs[i_floor]), float(lrs[i_rise])
-    return {"valley": min(floor / FLOOR_DIVISOR, rise / RISE_DIVISOR),
-            "steepest": float(lrs[int(np.argmin(slope))]), "floor": floor, "rise": rise}
+    return {
+        "valley": min(floor / FLOOR_DIVISOR, rise / RISE_DIVISOR),
+        "steepest": float(lrs[int(np.argmin(slope))]),
+        "floor": floor,
+        "rise": rise,
+    }
 
 
 # -- the test ---------------------------------------------------------------------
@@ -281,8 +297,9 @@ def lr_range_test(
     return _analyse(np.array(lrs[: len(losses)]), np.array(losses), smoothing, diverge, diverged)
 
 
-def _analyse(lrs: np.ndarray, losses: np.ndarray, smoothing: float | None, diverge: float,
-             diverged: bool) -> RangeTest:
+def _analyse(
+    lrs: np.ndarray, losses: np.ndarray, smoothing: float | None, diverge: float, diverged: bool
+) -> RangeTest:
     notes = []
     finite = np.isfinite(losses) & (losses > 0)
     keep = int(np.argmin(finite)) if not finite.all() else len(losses)  # up to the first non-finite loss
@@ -290,10 +307,16 @@ def _analyse(lrs: np.ndarray, losses: np.ndarray, smoothing: float | None, diver
         fail(_OWNER, "start", "small enough that the first steps give finite losses", float(lrs[0]))
     lr, raw = lrs[:keep], losses[:keep]
     running = running_average(raw, STOP_SMOOTHING if smoothing is None else smoothing)
-    i_low = int(np.argmin(running))  # the blow-up comes after; the stop rule's line is diverge * running[i_low]
+    i_low = int(
+        np.argmin(running)
+    )  # the blow-up comes after; the stop rule's line is diverge * running[i_low]
     noise = curve_noise(raw[: i_low + 1])
-    smoothed = smooth_log(raw, auto_smoothing(noise) if smoothing is None else smoothing,
-                          ceiling=diverge * float(running[i_low]), after=i_low)
+    smoothed = smooth_log(
+        raw,
+        auto_smoothing(noise) if smoothing is None else smoothing,
+        ceiling=diverge * float(running[i_low]),
+        after=i_low,
+    )
     candidates = suggest(lr, smoothed, noise)
     rule = "valley"
     agreement = abs(math.log10(candidates[rule] / candidates["steepest"]))
@@ -311,5 +334,16 @@ def _analyse(lrs: np.ndarray, losses: np.ndarray, smoothing: float | None, diver
     else:
         confidence = "medium"
     full_smoothed = np.concatenate([smoothed, np.full(len(losses) - keep, np.nan)])
-    return RangeTest(lrs, losses, full_smoothed, candidates[rule], rule, candidates, agreement, noise,
-                     confidence, diverged, notes)
+    return RangeTest(
+        lrs,
+        losses,
+        full_smoothed,
+        candidates[rule],
+        rule,
+        candidates,
+        agreement,
+        noise,
+        confidence,
+        diverged,
+        notes,
+    )
