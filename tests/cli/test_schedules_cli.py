@@ -16,8 +16,14 @@ from trainlab.cli import main
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+def invoke(command: str, *args: str):
+    """Run ``trainlab COMMAND ARGS`` in-process; ``command`` is split on spaces."""
+    return CliRunner().invoke(main, [*command.split(), *args], catch_exceptions=False)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as im:
+        return im.size
 
 
 @pytest.mark.parametrize(
@@ -25,7 +31,7 @@ def invoke(*args: str):
     [["schedules"], ["schedules", "plot"], ["schedules", "list"], ["schedules", "examples"], ["lr-find"]],
 )
 def test_help_has_an_example(args: list[str]) -> None:
-    result = invoke(*args, "--help")
+    result = invoke(" ".join(args), "--help")
     assert result.exit_code == 0
     assert "Example" in result.output and "trainlab " in result.output
 
@@ -33,7 +39,7 @@ def test_help_has_an_example(args: list[str]) -> None:
 def test_list_shows_every_schedule() -> None:
     from trainlab.schedules import registry
 
-    result = invoke("schedules", "list")
+    result = invoke("schedules list")
     assert result.exit_code == 0
     assert all(name in result.output for name in registry.names())
 
@@ -41,56 +47,22 @@ def test_list_shows_every_schedule() -> None:
 def test_plot_writes_the_png_with_overrides(tmp_path) -> None:
     out = tmp_path / "cos.png"
     result = invoke(
-        "schedules",
-        "plot",
-        "cosine",
-        "--set",
-        "init=0.5",
-        "--set",
-        "period=50",
-        "--steps",
-        "80",
-        "--warmup",
-        "10",
-        "--out",
-        str(out),
+        "schedules plot cosine --set init=0.5 --set period=50 --steps 80 --warmup 10 --out", str(out)
     )
     assert result.exit_code == 0, result.output
     assert "Warmup(schedule=Cosine(init=0.5, period=50" in result.output and "last 0" in result.output
-    with Image.open(out) as im:
-        assert im.size == (640, 400)
+    assert png_size(out) == (640, 400)
 
 
 def test_plot_parses_lists_and_flags(tmp_path) -> None:
     out = tmp_path / "pw.png"
     result = invoke(
-        "schedules",
-        "plot",
-        "piecewise",
-        "--set",
-        "boundaries=10",
-        "--set",
-        "values=0.1,0.01",
-        "--steps",
-        "20",
-        "--out",
-        str(out),
+        "schedules plot piecewise --set boundaries=10 --set values=0.1,0.01 --steps 20 --out", str(out)
     )
     assert result.exit_code == 0, result.output
     assert "first 0.1, last 0.01" in result.output and out.exists()
     result = invoke(
-        "schedules",
-        "plot",
-        "onecycle",
-        "--set",
-        "three_phase=true",
-        "--set",
-        "anneal=linear",
-        "--steps",
-        "1000",
-        "--log",
-        "--out",
-        str(out),
+        "schedules plot onecycle --set three_phase=true --set anneal=linear --log --out", str(out)
     )
     assert result.exit_code == 0, result.output
 
@@ -109,13 +81,13 @@ def test_plot_parses_lists_and_flags(tmp_path) -> None:
     ],
 )
 def test_plot_errors_are_clear(args: list[str], message: str, tmp_path) -> None:
-    result = invoke("schedules", "plot", *args, "--out", str(tmp_path / "x.png"))
+    result = invoke("schedules plot", *args, "--out", str(tmp_path / "x.png"))
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
 
 
 def test_examples_write_seed_000_figures(tmp_path) -> None:
-    result = invoke("schedules", "examples", "--out", str(tmp_path), "--steps", "30")
+    result = invoke("schedules examples --steps 30 --out", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
         "seed000_cyclical_triangular.png",
@@ -127,42 +99,16 @@ def test_examples_write_seed_000_figures(tmp_path) -> None:
 
 def test_lr_find_prints_the_suggestion_and_writes_the_plot(tmp_path) -> None:
     out = tmp_path / "lr.png"
-    result = invoke(
-        "lr-find",
-        "--data",
-        "diabetes",
-        "--model",
-        "16",
-        "--optimizer",
-        "sgd",
-        "--steps",
-        "60",
-        "--out",
-        str(out),
-    )
+    result = invoke("lr-find --data diabetes --model 16 --optimizer sgd --steps 60 --out", str(out))
     assert result.exit_code == 0, result.output
     assert "suggested learning rate" in result.output and "confidence" in result.output
-    with Image.open(out) as im:
-        assert im.size == (640, 400)
+    assert png_size(out) == (640, 400)
 
 
 def test_lr_find_mini_batches_and_classification(tmp_path) -> None:
+    out = tmp_path / "iris.png"
     result = invoke(
-        "lr-find",
-        "--data",
-        "iris",
-        "--model",
-        "8",
-        "--optimizer",
-        "adam",
-        "--batch-size",
-        "32",
-        "--steps",
-        "40",
-        "--end",
-        "1",
-        "--out",
-        str(tmp_path / "iris.png"),
+        "lr-find --data iris --model 8 --optimizer adam --batch-size 32 --steps 40 --end 1 --out", str(out)
     )
     assert result.exit_code == 0, result.output
     assert "suggested learning rate" in result.output
@@ -177,7 +123,7 @@ def test_lr_find_mini_batches_and_classification(tmp_path) -> None:
     ],
 )
 def test_lr_find_errors_are_clear(args: list[str], hint: str, tmp_path) -> None:
-    result = invoke("lr-find", "--steps", "10", "--out", str(tmp_path / "x.png"), *args)
+    result = invoke("lr-find --steps 10 --out", str(tmp_path / "x.png"), *args)
     assert result.exit_code == 2
     assert hint in result.output
 
