@@ -38,7 +38,7 @@ edge, and later still before it shows above the rest of the loss (up to ~45/L on
 least squares with a noise floor). Where the loss reaches a noise floor early, the
 floor tells instead: a third of the rate where the loss stops falling. On least
 squares with 30-400 ramp steps, conditionings 1-1000 and noise 0-10%, the
-suggestion lands in 0.04/L-0.5/L (``tests/schedules/test_range_test.py``), while
+suggestion landed in 0.037/L-0.51/L (``tests/schedules/test_range_test.py``), while
 the steepest point often lies past ``2/L``.
 
 Example:
@@ -307,9 +307,8 @@ def _analyse(
         fail(_OWNER, "start", "small enough that the first steps give finite losses", float(lrs[0]))
     lr, raw = lrs[:keep], losses[:keep]
     running = running_average(raw, STOP_SMOOTHING if smoothing is None else smoothing)
-    i_low = int(
-        np.argmin(running)
-    )  # the blow-up comes after; the stop rule's line is diverge * running[i_low]
+    # The blow-up comes after i_low; the stop rule draws its line at diverge * running[i_low].
+    i_low = int(np.argmin(running))
     noise = curve_noise(raw[: i_low + 1])
     smoothed = smooth_log(
         raw,
