@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "race": "trainlab.cli.race:race",
     "trajectories": "trainlab.cli.trajectories:trajectories",
     "train": "trainlab.cli.train:train",
+    "schedules": "trainlab.cli.schedules:schedules",
+    "lr-find": "trainlab.cli.schedules:lr_find",
 }
 
 
@@ -49,5 +51,7 @@ def main() -> None:
       trainlab trajectories --problem beale --start 2,-2 --steps 10000
       trainlab train --data diabetes --model 64,64 --epochs 100 --batch-size 32 --out runs/d
       trainlab train --resume runs/d     # continue a killed run exactly
+      trainlab schedules plot cosine --set init=0.5 --set period=300 --out cosine.png
+      trainlab lr-find --data diabetes --model 64,64 --optimizer sgd
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

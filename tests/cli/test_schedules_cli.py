@@ -1,0 +1,141 @@
+"""``trainlab schedules ...`` and ``trainlab lr-find``, offline, through click and as a process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from trainlab.cli import main
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def invoke(command: str, *args: str):
+    """Run ``trainlab COMMAND ARGS`` in-process; ``command`` is split on spaces."""
+    return CliRunner().invoke(main, [*command.split(), *args], catch_exceptions=False)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as im:
+        return im.size
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["schedules"], ["schedules", "plot"], ["schedules", "list"], ["schedules", "examples"], ["lr-find"]],
+)
+def test_help_has_an_example(args: list[str]) -> None:
+    result = invoke(" ".join(args), "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output and "trainlab " in result.output
+
+
+def test_list_shows_every_schedule() -> None:
+    from trainlab.schedules import registry
+
+    result = invoke("schedules list")
+    assert result.exit_code == 0
+    assert all(name in result.output for name in registry.names())
+
+
+def test_plot_writes_the_png_with_overrides(tmp_path) -> None:
+    out = tmp_path / "cos.png"
+    result = invoke(
+        "schedules plot cosine --set init=0.5 --set period=50 --steps 80 --warmup 10 --out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "Warmup(schedule=Cosine(init=0.5, period=50" in result.output and "last 0" in result.output
+    assert png_size(out) == (640, 400)
+
+
+def test_plot_parses_lists_and_flags(tmp_path) -> None:
+    out = tmp_path / "pw.png"
+    result = invoke(
+        "schedules plot piecewise --set boundaries=10 --set values=0.1,0.01 --steps 20 --out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "first 0.1, last 0.01" in result.output and out.exists()
+    result = invoke(
+        "schedules plot onecycle --set three_phase=true --set anneal=linear --log --out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["cosine", "--set", "init=-1"],
+            "The 'init' parameter of Cosine must be a float in the range [0, inf)",
+        ),
+        (["cosine", "--set", "tmax=3"], "Cosine has no argument 'tmax'"),
+        (["cosine", "--set", "init"], "expected KEY=VALUE"),
+        (["cosin"], "Did you mean 'cosine'?"),
+        (["cyclical", "--set", "mode=tri"], "The 'mode' parameter of Cyclical must be one of"),
+    ],
+)
+def test_plot_errors_are_clear(args: list[str], message: str, tmp_path) -> None:
+    result = invoke("schedules plot", *args, "--out", str(tmp_path / "x.png"))
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_examples_write_seed_000_figures(tmp_path) -> None:
+    result = invoke("schedules examples --steps 30 --out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "seed000_cyclical_triangular.png",
+        "seed000_onecycle_piecewise.png",
+        "seed000_power_linear.png",
+    ]
+    assert "final training MSE" in result.output
+
+
+def test_lr_find_prints_the_suggestion_and_writes_the_plot(tmp_path) -> None:
+    out = tmp_path / "lr.png"
+    result = invoke("lr-find --data diabetes --model 16 --optimizer sgd --steps 60 --out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "suggested learning rate" in result.output and "confidence" in result.output
+    assert png_size(out) == (640, 400)
+
+
+def test_lr_find_mini_batches_and_classification(tmp_path) -> None:
+    out = tmp_path / "iris.png"
+    result = invoke(
+        "lr-find --data iris --model 8 --optimizer adam --batch-size 32 --steps 40 --end 1 --out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "suggested learning rate" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, hint",
+    [
+        (["--model", "a,b"], "--model"),
+        (["--optimizer", "adamz"], "Unknown optimizer"),
+        (["--start", "1", "--end", "0.1"], "The 'end' parameter of lr_range_test"),
+    ],
+)
+def test_lr_find_errors_are_clear(args: list[str], hint: str, tmp_path) -> None:
+    result = invoke("lr-find --steps 10 --out", str(tmp_path / "x.png"), *args)
+    assert result.exit_code == 2
+    assert hint in result.output
+
+
+def test_runs_as_a_process_offline() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, "-m", "trainlab", "schedules", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and "plot" in done.stdout
