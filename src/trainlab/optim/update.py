@@ -1,7 +1,8 @@
 """The update of one parameter group, as it is rewritten by a chain of transforms.
 
-An ``Update`` holds the value ``scale * num / den`` (elementwise, ``den``
-optional) for every parameter of a group, without computing it. Transforms
+An ``Update`` holds the value ``(scale * num + scale2 * num2) / den``
+(elementwise; ``num2`` and ``den`` optional) for every parameter of a group,
+without computing it. Transforms
 that only multiply by a number (the learning rate, a bias correction, a clipping
 coefficient, ``maximize``) change ``scale`` and touch no memory; a transform
 that ends in a division (Adam, AdaGrad, RMSProp) leaves ``den`` pending. The
@@ -41,9 +42,9 @@ def multiply(scale: Scale, factor: Scale) -> Scale:
 
 
 class Update:
-    """``scale * num / den`` for each tensor of a parameter group."""
+    """``(scale * num + scale2 * num2) / den`` for each tensor of a parameter group."""
 
-    __slots__ = ("num", "den", "scale", "owned")
+    __slots__ = ("num", "den", "scale", "owned", "num2", "scale2")
 
     def __init__(
         self,
@@ -53,13 +54,28 @@ class Update:
         owned: bool = False,
     ) -> None:
         self.num, self.den, self.scale, self.owned = num, den, scale, owned
+        self.num2: list[Tensor] | None = None
+        self.scale2: Scale = 0.0
+
+    def add_term(self, tensors: list[Tensor], scale: Scale) -> None:
+        """Add ``scale * tensors`` to the numerator without computing the sum (NAdam's two terms)."""
+        if self.num2 is not None:
+            self.owned_values()
+        self.num2, self.scale2 = tensors, scale
 
     def __len__(self) -> int:
         return len(self.num)
 
+    @property
+    def plain(self) -> bool:
+        """True when the update is just ``scale * num`` (no pending division or second term)."""
+        return self.den is None and self.num2 is None
+
     def scaled(self, factor: Scale) -> None:
         """Multiply the update by ``factor`` without touching memory."""
         self.scale = multiply(self.scale, factor)
+        if self.num2 is not None:
+            self.scale2 = multiply(self.scale2, factor)
 
     def linear(self) -> tuple[list[Tensor], float]:
         """``(tensors, s)`` with update = ``s * tensors`` and ``s`` one float.
@@ -67,19 +83,27 @@ class Update:
         Materializes only when a division is pending or scales differ per tensor.
         """
         s = _uniform(self.scale)
-        if self.den is None and s is not None:
+        if self.plain and s is not None:
             return self.num, s
         return self.values(), 1.0
 
     def values(self) -> list[Tensor]:
         """The update as tensors (read-only: they may be gradients or state)."""
         s = _uniform(self.scale)
-        if self.den is None and s == 1.0:
+        if self.plain and s == 1.0:
             return self.num
         return self.owned_values()
 
     def owned_values(self) -> list[Tensor]:
         """The update as tensors the caller may modify in place."""
+        if self.num2 is not None:
+            out = torch._foreach_mul(self.num, self.scale)
+            s2 = _uniform(self.scale2)
+            if s2 is not None:
+                torch._foreach_add_(out, self.num2, alpha=s2)
+            else:
+                torch._foreach_add_(out, torch._foreach_mul(self.num2, self.scale2))
+            self.num, self.num2, self.scale, self.scale2, self.owned = out, None, 1.0, 0.0, True
         if self.den is not None:
             out = torch._foreach_div(self.num, self.den)
             self._set(out)
@@ -106,10 +130,15 @@ class Update:
     def replace(self, tensors: list[Tensor], owned: bool, scale: Scale = 1.0) -> None:
         """Make ``scale * tensors`` the new update."""
         self.num, self.den, self.scale, self.owned = tensors, None, scale, owned
+        self.num2, self.scale2 = None, 0.0
 
     def apply_to(self, params: Sequence[Tensor]) -> None:
         """``params += update`` in a single pass."""
         params = list(params)
+        if self.num2 is not None:
+            term = Update(self.num2, self.den, self.scale2)
+            self.num2 = None
+            term.apply_to(params)
         s = _uniform(self.scale)
         if self.den is not None:
             torch._foreach_addcdiv_(params, self.num, self.den, self.scale if s is None else s)

@@ -190,18 +190,10 @@ class ScaleByNadam(Transform):
             m, v = update_moments(b, grads, beta1, beta2)
         den = corrected_root(v, bc2, g["eps"], g["eps_root"])
         root = [math.sqrt(c) for c in bc2]
-        if all(c > 0 for c in c_mom):
-            # c_g g + c_m m  =  c_m (m + (c_g / c_m) g): one pass instead of two
-            ratios = [cg / cm for cg, cm in zip(c_grad, c_mom, strict=True)]
-            if len(set(ratios)) == 1:
-                num = torch._foreach_add(m, grads, alpha=ratios[0])
-            else:
-                num = [mi.add(gi, alpha=r) for mi, gi, r in zip(m, grads, ratios, strict=True)]
-            scale = [cm * r for cm, r in zip(c_mom, root, strict=True)]
-        else:  # beta1 = 0: no momentum term
-            num = torch._foreach_mul(grads, c_grad)
-            scale = root
-        u.num, u.den, u.scale, u.owned = num, den, scale, True
+        # (c_g g + c_m m) / den, applied as two terms: no temporary for the sum
+        u.num, u.den, u.owned = grads, den, False
+        u.scale = [cg * r for cg, r in zip(c_grad, root, strict=True)]
+        u.add_term(m, [cm * r for cm, r in zip(c_mom, root, strict=True)])
 
 
 class ScaleByRadam(Transform):

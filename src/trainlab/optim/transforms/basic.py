@@ -71,9 +71,9 @@ class WeightDecay(Transform):
             torch._foreach_mul_(b.params, 1.0 - b.group["lr"] * wd)
             return
         u = b.update
-        if u.owned and u.den is None and u.scale == 1.0:
+        if u.owned and u.plain and u.scale == 1.0:
             torch._foreach_add_(u.num, b.params, alpha=wd)
-        elif u.den is None and u.scale == 1.0:
+        elif u.plain and u.scale == 1.0:
             u.replace(torch._foreach_add(u.num, b.params, alpha=wd), owned=True)
         else:
             torch._foreach_add_(u.owned_values(), b.params, alpha=wd)

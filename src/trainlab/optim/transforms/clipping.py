@@ -81,7 +81,7 @@ class ClipByValue(Transform):
     def update(self, b: Batch) -> None:
         c = float(b.group["clip_value"])
         u = b.update
-        if u.den is None and _uniform(u.scale) is not None and not u.owned:
+        if u.plain and _uniform(u.scale) is not None and not u.owned:
             s = _uniform(u.scale)
             if s != 0:
                 # clamp(s x, -c, c) = s clamp(x, -c/|s|, c/|s|): clamp without scaling first
