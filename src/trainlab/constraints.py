@@ -16,8 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "Anything",
     "check",
     "fail",
+    "unknown_name",
 ]
 
 
@@ -163,6 +165,17 @@ def fail(owner: str, name: str, expected: str, value: Any) -> None:
     raise InvalidArgument(
         f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
     )
+
+
+def unknown_name(kind: str, name: str, known: Sequence[str]) -> InvalidArgument:
+    """The error for a name not in a registry, with the closest match and the full list.
+
+    ``raise unknown_name("optimizer", "adamm", names())`` ->
+    "Unknown optimizer 'adamm'. Did you mean 'adam'? Known optimizers: sgd, ..."
+    """
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return InvalidArgument(f"Unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(known)}.")
 
 
 def check(owner: str, name: str, value: Any, constraint: Constraint) -> None:

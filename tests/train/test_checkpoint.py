@@ -12,7 +12,7 @@ import torch
 
 from trainlab.nn import MLP
 from trainlab.train import CheckpointError, Checkpoint, Trainer, capture_rng, load_checkpoint, restore_rng
-from trainlab.train.atomic import atomic_write, atomic_write_text
+from trainlab.atomic import atomic_write, atomic_write_text
 from trainlab.train.checkpoint import latest_checkpoint, model_signature, save_checkpoint
 
 

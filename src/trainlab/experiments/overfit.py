@@ -107,7 +107,7 @@ def plot_overfit(result: OverfitResult, path: str | os.PathLike[str]) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from trainlab.train.atomic import atomic_write
+    from trainlab.atomic import atomic_write
 
     fig = Figure(figsize=(10, 4), dpi=100)
     FigureCanvasAgg(fig)

@@ -13,14 +13,13 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from torch.optim import Optimizer
 
-from trainlab.constraints import InvalidArgument
+from trainlab.constraints import InvalidArgument, unknown_name
 from trainlab.optim.adam import AdaBound, Adam, Adamax, AdamW, NAdam, RAdam
 from trainlab.optim.adaptive import Adadelta, Adagrad, RMSprop
 from trainlab.optim.asgd import ASGD
@@ -131,12 +130,7 @@ def get(name: str) -> OptimizerEntry:
     """The entry called ``name`` (or an alias); a clear error lists the known names."""
     key = ALIASES.get(name.lower(), name.lower())
     if key not in _REGISTRY:
-        known = names() + sorted(ALIASES)
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise InvalidArgument(
-            f"Unknown optimizer {name!r}.{hint} Known optimizers: {', '.join(names())}."
-        )
+        raise unknown_name("optimizer", name, names())
     return _REGISTRY[key]
 
 

@@ -16,11 +16,10 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
-from trainlab.constraints import InvalidArgument
+from trainlab.constraints import unknown_name
 from trainlab.problems.functions import (
     Problem,
     beale,
@@ -65,7 +64,5 @@ def get(name: str, **kwargs: Any) -> Problem:
     """The problem called ``name``; keyword arguments go to its factory (e.g. ``dim=10``)."""
     key = name.lower().replace("-", "_")
     if key not in PROBLEMS:
-        close = difflib.get_close_matches(key, names(), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise InvalidArgument(f"Unknown problem {name!r}.{hint} Known problems: {', '.join(names())}.")
+        raise unknown_name("problem", name, names())
     return PROBLEMS[key](**kwargs)

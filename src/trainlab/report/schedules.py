@@ -21,30 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+
+from trainlab.report.figures import DPI, SIZE, new_figure, save
 
 __all__ = ["DPI", "SIZE", "draw_schedules", "new_figure", "plot_range_test", "plot_schedules", "save"]
-
-SIZE = (6.4, 4.0)
-DPI = 100
-
-
-def new_figure(ncols: int = 1, size: tuple[float, float] | None = None) -> tuple[Figure, list[Any]]:
-    """A figure with ``ncols`` axes side by side (``SIZE`` per column by default)."""
-    size = size or (SIZE[0] * ncols, SIZE[1])
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
-    return fig, list(axes)
-
-
-def save(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` as a PNG (parent folders created); return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, format="png")
-    return path
 
 
 def draw_schedules(

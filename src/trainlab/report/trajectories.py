@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,38 +36,25 @@ from typing import Any
 import matplotlib
 import numpy as np
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 from PIL import Image
 
 from trainlab.constraints import Interval, check, fail
 from trainlab.problems.functions import Problem
 from trainlab.problems.runner import Trajectory
+from trainlab.report import figures
 
 __all__ = ["SIZE", "DPI", "new_figure", "save", "draw_paths", "plot_paths", "draw_losses", "plot_losses",
            "plot_race", "animate", "frame_indices", "write_csv", "colors_for"]
 
 SIZE = (6.4, 4.8)
-DPI = 100
+DPI = figures.DPI
 _FRAMES = Interval(2, 1000, closed="both", integer=True)
 
 
-def new_figure(ncols: int = 1, size: tuple[float, float] = SIZE) -> tuple[Figure, list[Any]]:
-    """A headless figure with ``ncols`` axes side by side; ``size`` is the whole figure."""
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
-
-
-def save(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` as a PNG of exactly its size in pixels (a 256-colour palette keeps it small)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.canvas.draw()
-    rgb = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
-    rgb.quantize(colors=256, dither=Image.Dither.NONE).save(path, format="PNG", optimize=True)
-    return path
+# Trajectory figures are 640 x 480 pixels per panel.
+new_figure = functools.partial(figures.new_figure, panel=SIZE)
+save = figures.save
 
 
 def colors_for(trajectories: Sequence[Trajectory]) -> dict[str, Any]:
@@ -200,7 +188,7 @@ def plot_losses(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
 
 def plot_race(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
     """The paths (left) and the losses (right) side by side, written as a 1280 x 480 PNG."""
-    fig, (left, right) = new_figure(2, size=(2 * SIZE[0], SIZE[1]))
+    fig, (left, right) = new_figure(2)
     draw_paths(left, trajectories)
     draw_losses(right, trajectories)
     return save(fig, path)

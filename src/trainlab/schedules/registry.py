@@ -14,12 +14,11 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from trainlab.constraints import InvalidArgument
+from trainlab.constraints import InvalidArgument, unknown_name
 from trainlab.schedules.base import Schedule
 from trainlab.schedules.basic import (
     Constant,
@@ -165,9 +164,7 @@ def names() -> list[str]:
 def get(name: str) -> ScheduleEntry:
     """The entry called ``name``; a clear error lists the known names."""
     if name not in _REGISTRY:
-        close = difflib.get_close_matches(name, names(), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise InvalidArgument(f"Unknown schedule {name!r}.{hint} Known schedules: {', '.join(names())}.")
+        raise unknown_name("schedule", name, names())
     return _REGISTRY[name]
 
 

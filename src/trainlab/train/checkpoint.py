@@ -18,7 +18,7 @@ history    the loss curves so far; ``trainer``: config, flags, timing
 
 Rules (DESIGN invariants; seed 004's "saver and loader"):
 
-- written atomically (``trainlab.train.atomic``): a crash leaves the previous file;
+- written atomically (``trainlab.atomic``): a crash leaves the previous file;
 - read with ``torch.load(path, weights_only=True)``: nothing in the file is
   executed; a file that carries pickled code, a corrupt or truncated file, a file
   that is not a trainlab checkpoint, and a checkpoint of a different model each
@@ -47,7 +47,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from trainlab.train.atomic import atomic_torch_save
+from trainlab.atomic import atomic_torch_save
 
 __all__ = [
     "CheckpointError", "FORMAT", "VERSION", "model_signature", "check_signature", "save_checkpoint",

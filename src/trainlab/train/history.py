@@ -31,7 +31,7 @@ from typing import Any
 import torch
 
 from trainlab.constraints import Options, check, fail
-from trainlab.train.atomic import atomic_write_text
+from trainlab.atomic import atomic_write_text
 
 __all__ = ["History", "STEP_COLUMNS"]
 

@@ -1,7 +1,7 @@
 """The loss figure of a run: batch and epoch losses, and the learning rate, against steps.
 
-Drawn with matplotlib's Agg canvas directly, so it works headless whatever
-``MPLBACKEND`` says.
+Drawn with ``trainlab.report.figures`` (Agg canvas, atomic write), so it works
+headless whatever ``MPLBACKEND`` says.
 
 Example:
     >>> import os, tempfile
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 
-from trainlab.train.atomic import atomic_write
+from trainlab.report.figures import new_figure, save
 from trainlab.train.history import History
 
 __all__ = ["plot_history"]
@@ -27,12 +27,7 @@ __all__ = ["plot_history"]
 
 def plot_history(history: History, path: str | os.PathLike[str], title: str = "") -> None:
     """Save a two-panel PNG: losses (log scale when positive) and learning rate, per step."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 4), dpi=100)
-    FigureCanvasAgg(fig)
-    ax_loss, ax_lr = fig.subplots(1, 2)
+    fig, (ax_loss, ax_lr) = new_figure(2, panel=(5.0, 4.0))
     steps = history["step"]
     ax_loss.plot(steps, history["loss"], lw=0.6, alpha=0.4, color="tab:gray", label="batch loss")
     epoch_steps = [row["step"] for row in history.epochs]
@@ -50,5 +45,4 @@ def plot_history(history: History, path: str | os.PathLike[str], title: str = ""
     ax_lr.set(xlabel="step", ylabel="learning rate", title="learning rate")
     if history.stop_reason:
         fig.suptitle(f"stopped: {history.stop_reason}", fontsize=9)
-    fig.tight_layout()
-    atomic_write(path, lambda f: fig.savefig(f, format="png"))
+    save(fig, path)

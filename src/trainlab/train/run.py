@@ -39,7 +39,7 @@ from trainlab.constraints import fail
 from trainlab.data import load_dataset, split_standardized
 from trainlab.nn import MLP
 from trainlab.optim import registry
-from trainlab.train.atomic import atomic_torch_save, atomic_write_text
+from trainlab.atomic import atomic_torch_save, atomic_write_text
 from trainlab.train.callbacks import Checkpoint, EarlyStopping, GradientClipping, HistoryLogger, NaNGuard, ProgressBar
 from trainlab.train.checkpoint import CheckpointError, resolve_checkpoint
 from trainlab.train.plot import plot_history

@@ -26,7 +26,7 @@ Update rules (``g`` the incoming update, ``t`` the step, elementwise):
 
 Example:
     >>> from trainlab.optim import chain
-    >>> from trainlab.optim.transforms import scale_by_learning_rate
+    >>> from trainlab.optim.transforms import scale_by_adam, scale_by_learning_rate
     >>> adam = chain(scale_by_adam(betas=(0.9, 0.999)), scale_by_learning_rate(1e-3))
 """
 

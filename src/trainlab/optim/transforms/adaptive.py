@@ -24,7 +24,7 @@ Update rules (``g`` the incoming update, all operations elementwise):
 
 Example:
     >>> from trainlab.optim import chain
-    >>> from trainlab.optim.transforms import scale_by_learning_rate
+    >>> from trainlab.optim.transforms import scale_by_rms, scale_by_learning_rate
     >>> rmsprop = chain(scale_by_rms(alpha=0.99), scale_by_learning_rate(1e-2))
 """
 

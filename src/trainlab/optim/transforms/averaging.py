@@ -11,6 +11,7 @@ iterate itself is ``p``.
 
 Example:
     >>> from trainlab.optim import chain
+    >>> from trainlab.optim.transforms import scale_by_asgd
     >>> asgd = chain(scale_by_asgd(lr=1e-2))
 """
 

@@ -10,6 +10,7 @@ Update rules (``u`` is the update, ``p`` the parameter, ``t`` the step):
 
 Example:
     >>> from trainlab.optim import chain
+    >>> from trainlab.optim.transforms import weight_decay, scale_by_learning_rate
     >>> sgd_with_l2 = chain(weight_decay(1e-4), scale_by_learning_rate(0.1))
 """
 

@@ -14,7 +14,8 @@ The learning rate is inside the clip, so this transform ends the chain (it
 already yields the signed step).
 
 Example:
-    >>> from trainlab.optim import chain, ChainOptimizer
+    >>> from trainlab.optim import chain
+    >>> from trainlab.optim.transforms import scale_by_adabound
     >>> adabound = chain(scale_by_adabound(lr=1e-3, final_lr=0.1))
 """
 

@@ -12,7 +12,7 @@ whatever the earlier transforms produced.
 
 Example:
     >>> from trainlab.optim import chain
-    >>> from trainlab.optim.transforms import scale_by_adam, scale_by_learning_rate
+    >>> from trainlab.optim.transforms import clip_by_global_norm, scale_by_adam, scale_by_learning_rate
     >>> clipped_adam = chain(clip_by_global_norm(1.0), scale_by_adam(), scale_by_learning_rate(1e-3))
 """
 

@@ -15,7 +15,7 @@ The factor ``alpha / alpha_0`` is kept per coordinate in ``state["lr_factor"]``;
 
 Example:
     >>> from trainlab.optim import chain
-    >>> from trainlab.optim.transforms import scale_by_learning_rate
+    >>> from trainlab.optim.transforms import scale_by_gradient_control, scale_by_learning_rate
     >>> controlled = chain(scale_by_gradient_control(control=0.99), scale_by_learning_rate(0.1))
 """
 

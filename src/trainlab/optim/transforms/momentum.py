@@ -14,7 +14,7 @@ two orders give the same iterates; under a schedule they differ.
 
 Example:
     >>> from trainlab.optim import chain
-    >>> from trainlab.optim.transforms import scale_by_learning_rate
+    >>> from trainlab.optim.transforms import scale_by_learning_rate, trace
     >>> lecture_momentum = chain(scale_by_learning_rate(0.1), trace(momentum=0.9))
 """
 

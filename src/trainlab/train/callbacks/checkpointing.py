@@ -20,7 +20,7 @@ import os
 from typing import Any
 
 from trainlab.constraints import BOOL, POSITIVE_INT, Satisfies, check
-from trainlab.train.atomic import remove_stale_temporaries
+from trainlab.atomic import remove_stale_temporaries
 from trainlab.train.callbacks.base import Logs, MonitorCallback
 from trainlab.train.checkpoint import checkpoint_path, list_checkpoints, save_checkpoint
 
