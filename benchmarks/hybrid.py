@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from trainlab.data.targets import make_target
 from trainlab.nn import MLP
 from trainlab.optim import Adam
 from trainlab.optim.lsgd import LSGD
@@ -38,24 +39,22 @@ from trainlab.optim.second_order import LBFGS
 
 
 # -- the targets (seed 000) -------------------------------------------------------------------
+def _tensors(*arrays) -> list[Tensor]:
+    return [torch.as_tensor(a) for a in arrays]
+
+
 def j1_data(seed: int, dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.linspace(-1, 1, 100, dtype=torch.float64).unsqueeze(1)
-    y = x**2 + 0.1 * torch.rand(x.shape, generator=gen, dtype=torch.float64)
-    x_test = torch.linspace(-1, 1, 1000, dtype=torch.float64).unsqueeze(1)
-    y_test = x_test**2 + 0.1 * torch.rand(x_test.shape, generator=gen, dtype=torch.float64)
-    return x.to(dtype), y.to(dtype), x_test.to(dtype), y_test.to(dtype)
-
-
-def j2_target(x: Tensor) -> Tensor:
-    left = 5 + sum(torch.sin(k * x) for k in range(1, 5))
-    return torch.where(x < 0, left, torch.cos(10 * x))
+    """Seed 000's noisy x^2: 100 training points on [-1, 1], 1000 test points with fresh noise."""
+    x, y = make_target("noisy_x2", n=100, seed=seed)
+    x_test, y_test = make_target("noisy_x2", n=1000, seed=seed + 10_000)
+    return tuple(t.to(dtype) for t in _tensors(x, y, x_test, y_test))
 
 
 def j2_data(seed: int, dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    x = torch.linspace(-math.pi, math.pi, 200, dtype=torch.float64).unsqueeze(1)
-    x_test = torch.linspace(-math.pi, math.pi, 1000, dtype=torch.float64).unsqueeze(1)
-    return x.to(dtype), j2_target(x).to(dtype), x_test.to(dtype), j2_target(x_test).to(dtype)
+    """Seed 000's piecewise target on [-pi, pi]: 200 training and 1000 test points (no noise)."""
+    x, y = make_target("piecewise", n=200, seed=seed)
+    x_test, y_test = make_target("piecewise", n=1000, seed=seed)
+    return tuple(t.to(dtype) for t in _tensors(x, y, x_test, y_test))
 
 
 @dataclass(frozen=True)

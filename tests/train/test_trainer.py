@@ -209,3 +209,13 @@ def test_bad_data_gets_one_clear_error(regression, bad, needle):
     model = net()
     with pytest.raises(InvalidArgument, match=needle):
         Trainer(model, torch.optim.SGD(model.parameters(), lr=0.1)).fit(data)
+
+
+def test_mlp_slices_are_sequentials_sharing_parameters():
+    from trainlab.nn import MLP
+
+    net = MLP([2, 8, 8, 1], activation="tanh", dropout=0.1)
+    body = net[:-1]
+    assert isinstance(body, torch.nn.Sequential) and len(body) == len(net) - 1
+    assert body[0].weight is net[0].weight
+    assert isinstance(net[-1], torch.nn.Linear)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
 from torch import nn
 
 from trainlab.constraints import UNIT_HALF_OPEN, Options, Satisfies, check
@@ -54,6 +53,12 @@ class MLP(nn.Sequential):
                     layers.append(nn.Dropout(dropout))
         super().__init__(*layers)
         self.widths, self.activation, self.dropout = list(widths), activation, dropout
+
+    def __getitem__(self, idx):  # type: ignore[override]
+        """A layer, or for a slice a plain ``nn.Sequential`` of those layers (sharing parameters)."""
+        if isinstance(idx, slice):
+            return nn.Sequential(*list(self._modules.values())[idx])
+        return super().__getitem__(idx)
 
     def linears(self) -> list[nn.Linear]:
         """The affine layers, first to last."""

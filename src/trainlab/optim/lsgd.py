@@ -104,7 +104,7 @@ class LSGD:
                 fail("LSGD", "model", "an nn.Sequential ending in nn.Linear (or pass features= and head=)",
                      type(model).__name__)
             head = model[-1]
-            features = features or nn.Sequential(*list(model)[:-1])  # (slicing an MLP would re-run MLP.__init__)
+            features = features or model[:-1]
         elif features is None:
             fail("LSGD", "features", "a callable x -> basis when head= is given", None)
         self.model, self.head, self.features = model, head, features
