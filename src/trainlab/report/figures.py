@@ -1,9 +1,9 @@
 """The one way trainlab makes and saves a figure: matplotlib's Agg canvas, atomic PNG writes.
 
 Figures never touch a display (no pyplot, whatever ``MPLBACKEND`` says). ``save``
-renders the canvas, keeps a 256-colour palette (small files, the exact pixel size
-``figsize * DPI``) and writes through ``trainlab.atomic`` so a reader never sees
-half a PNG.
+renders the canvas at exactly ``figsize * DPI`` pixels, keeps its true colours
+(a palette would merge neighbouring line colours) and writes through
+``trainlab.atomic`` so a reader never sees half a PNG.
 
 Example:
     >>> import os, tempfile
@@ -43,10 +43,9 @@ def new_figure(
 
 
 def save(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` as a palette PNG of exactly its pixel size, atomically; return the path."""
+    """Write ``fig`` as an RGB PNG of exactly its pixel size, atomically; return the path."""
     path = Path(path)
     fig.canvas.draw()
-    rgb = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
-    image = rgb.quantize(colors=256, dither=Image.Dither.NONE)
+    image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
     atomic_write(path, lambda f: image.save(f, format="PNG", optimize=True))
     return path
