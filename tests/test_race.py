@@ -27,11 +27,24 @@ def test_cli_race_prints_table_and_lists():
     assert bad.exit_code != 0 and "Did you mean 'adam'" in bad.output
 
 
+def _commands(group, prefix=()):
+    """Every command path under a click group, sub-groups included."""
+    import click
+
+    for name in group.list_commands(None):
+        cmd = group.get_command(None, name)
+        yield (*prefix, name)
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*prefix, name))
+
+
 def test_every_command_has_help_with_an_example():
     runner = CliRunner()
     top = runner.invoke(main, ["--help"])
     assert top.exit_code == 0 and "Examples" in top.output
-    for name in main.list_commands(None):
-        out = runner.invoke(main, [name, "--help"])
-        assert out.exit_code == 0, name
-        assert "Example" in out.output, f"`trainlab {name} --help` shows no example"
+    paths = list(_commands(main))
+    assert ("schedules", "plot") in paths
+    for path in paths:
+        out = runner.invoke(main, [*path, "--help"])
+        assert out.exit_code == 0, path
+        assert "Example" in out.output, f"`trainlab {' '.join(path)} --help` shows no example"
