@@ -108,19 +108,15 @@ class Update:
             out = torch._foreach_div(self.num, self.den)
             self._set(out)
         elif not self.owned:
-            s = _uniform(self.scale)
-            if s == 1.0:
+            # a copy with the scale folded in (the scale may be a float or per-tensor list)
+            if _uniform(self.scale) == 1.0:
                 out = [t.clone() for t in self.num]
-            elif s is not None:
-                out = torch._foreach_mul(self.num, s)
-                self.scale = 1.0
             else:
                 out = torch._foreach_mul(self.num, self.scale)
-                self.scale = 1.0
             self._set(out)
-        s = _uniform(self.scale)
-        if s != 1.0:
-            torch._foreach_mul_(self.num, self.scale if s is None else s)
+            self.scale = 1.0
+        if _uniform(self.scale) != 1.0:
+            torch._foreach_mul_(self.num, self.scale)
             self.scale = 1.0
         return self.num
 

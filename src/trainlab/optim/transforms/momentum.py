@@ -57,10 +57,10 @@ class Trace(Transform):
         if missing:
             # torch.optim.SGD's convention: a new buffer starts at the update itself.
             values = u.values()
-            for i, (st, v) in enumerate(zip(b.states, values, strict=True)):
+            for st, v in zip(b.states, values, strict=True):
                 if "momentum_buffer" not in st:
                     st["momentum_buffer"] = v.detach().clone()
-                elif len(missing) < len(b.states):
+                else:  # a parameter that already had a buffer (others joined late)
                     st["momentum_buffer"].mul_(mu).add_(v, alpha=damp)
             bufs = [st["momentum_buffer"] for st in b.states]
         else:
