@@ -9,7 +9,13 @@ test does not end the run first; a repeated evaluation at an already evaluated p
 is served from a cache and not counted (torch's closure protocol re-evaluates the
 current point at the start of every ``step``).
 
-Run:  PYTHONPATH=src python benchmarks/second_order.py [--tol 1e-6] [--markdown]
+``--random-starts N`` adds a second table: each BFGS variant against scipy's BFGS from
+N random starts on each of Rosenbrock ([-2, 2]^2), Beale ([-2, 2]^2) and extended
+Rosenbrock n=6 ([-1.5, 1.5]^6): how often it reaches the global minimum, how often with
+no more evaluations than scipy, and the median ratio of evaluations to scipy's where
+both reach it.
+
+Run:  PYTHONPATH=src python benchmarks/second_order.py [--tol 1e-6] [--markdown] [--random-starts 10]
 """
 
 from __future__ import annotations
@@ -90,9 +96,16 @@ def torch_style(make: Callable) -> Callable:
 
 METHODS: dict[str, Callable] = {
     "trainlab BFGS": torch_style(lambda p: BFGS(p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0)),
+    "trainlab BFGS, scipy's settings": torch_style(lambda p: BFGS(
+        p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0, line_search_fn="more_thuente",
+        initial_step="previous_decrease", scale_initial=False)),
+    "trainlab BFGS, more_thuente": torch_style(lambda p: BFGS(
+        p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0, line_search_fn="more_thuente")),
     "trainlab LBFGS": torch_style(lambda p: LBFGS(p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0)),
     "trainlab LBFGS m=10": torch_style(lambda p: LBFGS(p, max_iter=1, max_eval=10**6, history_size=10,
                                                        tolerance_grad=0, tolerance_change=0)),
+    "trainlab LBFGS, more_thuente": torch_style(lambda p: LBFGS(p, max_iter=1, max_eval=10**6, tolerance_grad=0,
+                                                                 tolerance_change=0, line_search_fn="more_thuente")),
     "trainlab CG (PR+)": torch_style(lambda p: ConjugateGradient(p, max_iter=1, max_eval=10**6, tolerance_grad=0,
                                                                  tolerance_change=0)),
     "scipy BFGS": scipy_method("BFGS"),
@@ -102,10 +115,33 @@ METHODS: dict[str, Callable] = {
 }
 
 
+RANDOM_CASES = [("rosenbrock", {}, 2.0), ("beale", {}, 2.0), ("rosenbrock", {"dim": 6}, 1.5)]
+BFGS_VARIANTS = ["trainlab BFGS", "trainlab BFGS, more_thuente", "trainlab BFGS, scipy's settings"]
+
+
+def random_start_study(count: int, tol: float) -> list[list[str]]:
+    """Rows: method, reached, no more evaluations than scipy, median evaluation ratio (see the docstring)."""
+    rng = np.random.default_rng(0)
+    starts = [(name, kw, tuple(rng.uniform(-half, half, kw.get("dim", 2))))
+              for name, kw, half in RANDOM_CASES for _ in range(count)]
+    results = {label: [first_hit(problems.get(n, **kw), x0, METHODS[label], tol)[0] for n, kw, x0 in starts]
+               for label in ["scipy BFGS", *BFGS_VARIANTS]}
+    scipy_hits = results["scipy BFGS"]
+    rows = []
+    for label, hits in results.items():
+        both = [(a, b) for a, b in zip(hits, scipy_hits) if a is not None and b is not None]
+        no_more = sum(1 for a, b in zip(hits, scipy_hits) if a is not None and (b is None or a <= b))
+        ratio = float(np.median([a / b for a, b in both])) if both else float("nan")
+        reached = sum(h is not None for h in hits)
+        rows.append([label, f"{reached}/{len(hits)}", f"{no_more}/{len(hits)}", f"{ratio:.2f}"])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tol", type=float, default=1e-6)
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    parser.add_argument("--random-starts", type=int, default=0, help="BFGS variants from this many random starts")
     args = parser.parse_args()
     names = [f"{n}{p.get('dim', '')}" for n, p, _ in CASES]
     rows = []
@@ -130,6 +166,19 @@ def main() -> None:
         for label, cells in rows:
             print(f"{label:{width}s}" + "".join(f"{c:>22s}" for c in cells))
     print(f"\nevaluations (f and gradient together) before the first iterate within {args.tol:g} of the minimum")
+    if args.random_starts:
+        header = ["method", "reached the global minimum", "no more evaluations than scipy BFGS",
+                  "median evaluations / scipy's"]
+        study = random_start_study(args.random_starts, args.tol)
+        print(f"\n{args.random_starts} random starts on each of Rosenbrock, Beale and extended Rosenbrock n=6:\n")
+        if args.markdown:
+            print("| " + " | ".join(header) + " |")
+            print("|" + "---|" * len(header))
+            for row in study:
+                print("| " + " | ".join(row) + " |")
+        else:
+            for row in [header, *study]:
+                print(f"{row[0]:34s}" + "".join(f"{c:>38s}" for c in row[1:]))
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ from trainlab import problems
 from trainlab.optim.second_order import ConjugateGradient, StopReason
 
 
-@pytest.mark.parametrize("beta", ["polak_ribiere", "fletcher_reeves"])
+@pytest.mark.parametrize("beta,line_search_fn", [("polak_ribiere", "strong_wolfe"), ("fletcher_reeves", "strong_wolfe"),
+                                                  ("polak_ribiere", "more_thuente")])
 @pytest.mark.parametrize("label,prob,start", PROOF_CASES)
-def test_converges_to_the_minimum(label, prob, start, beta):
+def test_converges_to_the_minimum(label, prob, start, beta, line_search_fn):
     x = point(start)
-    opt = ConjugateGradient([x], max_iter=5000, tolerance_grad=1e-10, tolerance_change=1e-12, beta=beta)
+    opt = ConjugateGradient([x], max_iter=5000, tolerance_grad=1e-10, tolerance_change=1e-12, beta=beta,
+                            line_search_fn=line_search_fn)
     opt.step(closure_for(prob, x, opt))
     target = torch.tensor(prob.global_minimum, dtype=torch.float64)
     assert torch.linalg.vector_norm(x.detach() - target) < 1e-6, opt.stop_message

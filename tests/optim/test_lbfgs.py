@@ -63,19 +63,22 @@ def test_continues_from_a_torch_lbfgs_state_dict():
     torch.testing.assert_close(xb, xa, rtol=0, atol=1e-14)
 
 
+@pytest.mark.parametrize("line_search_fn,initial_step", [("strong_wolfe", "lr"), ("more_thuente", "lr"),
+                                                         ("more_thuente", "previous_decrease")])
 @pytest.mark.parametrize("label,prob,start", PROOF_CASES)
-def test_converges_to_the_minimum(label, prob, start):
+def test_converges_to_the_minimum(label, prob, start, line_search_fn, initial_step):
     x = point(start)
-    opt = LBFGS([x], max_iter=500, tolerance_grad=1e-10)
+    opt = LBFGS([x], max_iter=500, tolerance_grad=1e-10, line_search_fn=line_search_fn, initial_step=initial_step)
     opt.step(closure_for(prob, x, opt))
     assert torch.linalg.vector_norm(x.detach() - torch.tensor(prob.global_minimum, dtype=torch.float64)) < 1e-6
     assert opt.stop_reason in (StopReason.CONVERGED, StopReason.TOLERANCE)
 
 
-def test_float32_converges_and_keeps_dtype():
+@pytest.mark.parametrize("line_search_fn", ["strong_wolfe", "more_thuente"])
+def test_float32_converges_and_keeps_dtype(line_search_fn):
     prob = problems.get("rosenbrock")
     x = point((-1.2, 1.0), torch.float32)
-    opt = LBFGS([x], max_iter=200, tolerance_grad=1e-5)
+    opt = LBFGS([x], max_iter=200, tolerance_grad=1e-5, line_search_fn=line_search_fn)
     opt.step(closure_for(prob, x, opt))
     assert x.dtype == torch.float32 and opt._global["d"].dtype == torch.float32
     assert torch.allclose(x.detach(), torch.ones(2), atol=1e-3)

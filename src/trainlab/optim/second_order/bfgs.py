@@ -7,9 +7,14 @@ default), then updates the inverse Hessian with the pair ``s = x_{k+1} - x_k``,
     H <- (I - s y^T / y^T s) H (I - y s^T / y^T s) + s s^T / y^T s
 
 Before the first update ``H`` is rescaled to ``(y^T s / y^T y) I`` (Nocedal &
-Wright eq. 6.20), which saves line-search work on badly scaled problems.
-Storage is ``n^2``: for more than a few thousand parameters use ``LBFGS``.
-Arguments, the loop and the stopping tests are ``LBFGS``'s.
+Wright eq. 6.20; ``scale_initial=False`` keeps ``H_0 = I``), which saves
+line-search work on badly scaled problems. Storage is ``n^2``: for more than a
+few thousand parameters use ``LBFGS``. Arguments, the loop and the stopping
+tests are ``LBFGS``'s.
+
+``BFGS(params, line_search_fn="more_thuente", initial_step="previous_decrease",
+scale_initial=False)`` is scipy's ``minimize(method="BFGS")``: the same line
+search, first trial steps and ``H_0``, hence the same iterates (tested in float64).
 
 Example:
     >>> import torch
@@ -33,6 +38,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from trainlab.constraints import BOOL
 from trainlab.optim.second_order.line_search_loop import LineSearchOptimizer
 
 __all__ = ["BFGS", "bfgs_inverse_update"]
@@ -55,8 +61,12 @@ def bfgs_inverse_update(h: Tensor, s: Tensor, y: Tensor) -> Tensor:
 class BFGS(LineSearchOptimizer):
     """Dense BFGS over one flat parameter vector, stepped with a closure.
 
-    Takes ``LBFGS``'s arguments except ``history_size`` (the whole history is in ``H``).
+    Takes ``LBFGS``'s arguments except ``history_size`` (the whole history is in ``H``),
+    and ``scale_initial``: rescale ``H_0 = I`` to ``(y.s / y.y) I`` before the first
+    update (default ``True``).
     """
+
+    constraints = {**LineSearchOptimizer.constraints, "scale_initial": BOOL}
 
     def __init__(
         self,
@@ -68,13 +78,15 @@ class BFGS(LineSearchOptimizer):
         tolerance_change: float = 1e-9,
         line_search_fn: str | None = "strong_wolfe",
         *,
+        initial_step: str = "lr",
+        scale_initial: bool = True,
         c1: float = 1e-4,
         c2: float = 0.9,
     ) -> None:
         super().__init__(
             params, lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
-            tolerance_change=tolerance_change, line_search_fn=line_search_fn, c1=c1, c2=c2,
-            torch_compat=False,
+            tolerance_change=tolerance_change, line_search_fn=line_search_fn, initial_step=initial_step,
+            scale_initial=scale_initial, c1=c1, c2=c2, torch_compat=False,
         )
 
     @property
@@ -93,6 +105,8 @@ class BFGS(LineSearchOptimizer):
         h = state.get("inverse_hessian")
         if self._keep_pair(ys, yy, compat=False):
             if h is None:
-                h = torch.eye(grad.numel(), dtype=grad.dtype, device=grad.device) * (ys / yy)
+                h = torch.eye(grad.numel(), dtype=grad.dtype, device=grad.device)
+                if self.param_groups[0]["scale_initial"]:
+                    h = h * (ys / yy)
             h = state["inverse_hessian"] = bfgs_inverse_update(h, s, y)
         return grad.neg() if h is None else h.mv(grad).neg()

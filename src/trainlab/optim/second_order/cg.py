@@ -8,7 +8,7 @@ Each direction mixes the new gradient with the previous direction::
 
 with a strong-Wolfe line search (``c2 = 0.1`` by default, so that FR directions
 are descent directions), the first trial step ``t_{k-1} g_{k-1}.d_{k-1} / g_k.d_k``
-(N&W eq. 3.60), and a restart (``beta = 0``) every ``restart_every`` iterations
+(``initial_step="slope_ratio"``, N&W sec. 3.5), and a restart (``beta = 0``) every ``restart_every`` iterations
 (default: the number of parameters) or when the direction is not downhill.
 Arguments, the loop and the stopping tests are ``LBFGS``'s.
 
@@ -29,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from torch import Tensor
@@ -48,6 +47,8 @@ class ConjugateGradient(LineSearchOptimizer):
     Args (besides ``LBFGS``'s):
         beta: ``"polak_ribiere"`` (PR+, default) or ``"fletcher_reeves"``.
         restart_every: iterations between restarts (``None``: number of parameters).
+        initial_step: the line search's first trial, ``"slope_ratio"`` (default), ``"lr"``
+            or ``"previous_decrease"`` (see ``line_search_loop``).
     """
 
     constraints = {**LineSearchOptimizer.constraints, "beta": Options(BETAS), "restart_every": OPTIONAL_POSITIVE_INT}
@@ -64,13 +65,14 @@ class ConjugateGradient(LineSearchOptimizer):
         *,
         beta: str = "polak_ribiere",
         restart_every: int | None = None,
+        initial_step: str = "slope_ratio",
         c1: float = 1e-4,
         c2: float = 0.1,
     ) -> None:
         super().__init__(
             params, lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
             tolerance_change=tolerance_change, line_search_fn=line_search_fn, c1=c1, c2=c2,
-            torch_compat=False, beta=beta, restart_every=restart_every,
+            torch_compat=False, beta=beta, initial_step=initial_step, restart_every=restart_every,
         )
 
     def _reset(self, state: dict[str, Any], grad: Tensor) -> Tensor:
@@ -90,6 +92,3 @@ class ConjugateGradient(LineSearchOptimizer):
             beta = (grad.dot(grad.sub(prev_grad)) / gg_prev).clamp(min=0)
         return grad.neg().add_(d, alpha=float(beta))
 
-    def _initial_step(self, state: dict[str, Any], lr: float, t_prev: float, gtd_prev: float, gtd: float) -> float:
-        t = float(t_prev) * gtd_prev / gtd if gtd < 0 else lr
-        return t if math.isfinite(t) and t > 0 else lr

@@ -79,8 +79,10 @@ class LBFGS(LineSearchOptimizer):
         tolerance_change: stop when the step, the (relative) loss change or the
             directional derivative falls below it.
         history_size: pairs ``(s, y)`` kept (default 100).
-        line_search_fn: ``"strong_wolfe"`` (default), ``"backtracking"`` (Armijo)
-            or ``None`` (fixed step ``lr``; torch's default).
+        line_search_fn: ``"strong_wolfe"`` (default), ``"more_thuente"`` (MINPACK's, as
+            scipy), ``"backtracking"`` (Armijo) or ``None`` (fixed step ``lr``; torch's default).
+        initial_step: the first trial step of each line search: ``"lr"`` (default, torch's),
+            ``"previous_decrease"`` (N&W eq. 3.60, scipy's) or ``"slope_ratio"``.
         c1, c2: line-search constants (default 1e-4, 0.9).
         torch_compat: follow ``torch.optim.LBFGS`` exactly.
     """
@@ -98,6 +100,7 @@ class LBFGS(LineSearchOptimizer):
         history_size: int = 100,
         line_search_fn: str | None = "strong_wolfe",
         *,
+        initial_step: str = "lr",
         c1: float = 1e-4,
         c2: float = 0.9,
         torch_compat: bool = False,
@@ -105,7 +108,7 @@ class LBFGS(LineSearchOptimizer):
         super().__init__(
             params, lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
             tolerance_change=tolerance_change, history_size=history_size, line_search_fn=line_search_fn,
-            c1=c1, c2=c2, torch_compat=torch_compat,
+            initial_step=initial_step, c1=c1, c2=c2, torch_compat=torch_compat,
         )
 
     def _reset(self, state: dict[str, Any], grad: Tensor) -> Tensor:

@@ -7,10 +7,19 @@ One ``step(closure)`` runs up to ``max_iter`` iterations of::
     x <- x + t d
 
 with ``torch.optim.LBFGS``'s structure, its state layout and its stopping tests
-(so ``torch_compat=True`` reproduces torch's iterates). The first trial step of
-the first iteration is ``min(1, 1/|g|_1) lr``. Subclasses write the direction
-(``_reset``, ``_direction``) and may change the first trial step of later
-iterations (``_initial_step``).
+(so ``torch_compat=True`` reproduces torch's iterates). Subclasses write the
+direction (``_reset``, ``_direction``).
+
+The line search is ``strong_wolfe`` (Nocedal & Wright Alg. 3.5/3.6),
+``more_thuente`` (Moré & Thuente 1994, MINPACK's, as in scipy), ``backtracking``
+(Armijo) or none (a fixed step ``lr``). Its first trial step (``initial_step``):
+
+* ``"lr"``: ``min(1, 1/|g|_1) lr`` on the first iteration (and after a restart),
+  then ``lr`` (torch's rule; right for quasi-Newton directions, whose natural step is 1);
+* ``"slope_ratio"``: ``t_prev g_prev.d_prev / g.d`` (Nocedal & Wright
+  sec. 3.5; nonlinear CG's default);
+* ``"previous_decrease"``: ``min(lr, 2.02 (f_k - f_{k-1}) / g.d)`` (N&W eq. 3.60, scipy's
+  BFGS), with ``f_k - f_{k-1}`` taken as ``-|g|_2 / 2`` on the first iteration.
 
 Differences from torch when ``torch_compat=False`` (the default), each aimed at
 "L-BFGS stops too early":
@@ -38,12 +47,14 @@ from trainlab.constraints import (
     BOOL, NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, Options, Satisfies, fail,
 )
 from trainlab.optim.linesearch import LineSearchResult, backtracking, strong_wolfe
+from trainlab.optim.more_thuente import more_thuente
 from trainlab.optim.second_order._closure import add_flat_
 from trainlab.optim.second_order.base import ClosureOptimizer, LineFunction, StopReason, first_step, max_abs
 
 __all__ = ["LineSearchOptimizer", "LINE_SEARCHES"]
 
-LINE_SEARCHES = (None, "strong_wolfe", "backtracking")
+LINE_SEARCHES = (None, "strong_wolfe", "more_thuente", "backtracking")
+INITIAL_STEPS = ("lr", "slope_ratio", "previous_decrease")
 OPEN_UNIT = Interval(0, 1, closed="neither")
 OPTIONAL_POSITIVE_INT = Satisfies(lambda v: v is None or POSITIVE_INT.accepts(v), f"None or {POSITIVE_INT}")
 
@@ -58,6 +69,7 @@ class LineSearchOptimizer(ClosureOptimizer):
         "tolerance_grad": NONNEGATIVE,
         "tolerance_change": NONNEGATIVE,
         "line_search_fn": Options(LINE_SEARCHES),
+        "initial_step": Options(INITIAL_STEPS),
         "c1": OPEN_UNIT,
         "c2": OPEN_UNIT,
         "torch_compat": BOOL,
@@ -86,8 +98,21 @@ class LineSearchOptimizer(ClosureOptimizer):
     def _direction(self, state: dict[str, Any], grad: Tensor, prev_grad: Tensor, d: Tensor, t: float) -> Tensor:
         raise NotImplementedError
 
-    def _initial_step(self, state: dict[str, Any], lr: float, t_prev: float, gtd_prev: float, gtd: float) -> float:
-        """First trial step of an iteration after the first (``lr`` for quasi-Newton methods)."""
+    @staticmethod
+    def _initial_step(rule: str, lr: float, grad: Tensor, fresh: bool,
+                      t_prev: float, gtd_prev: float, gtd: float, loss: float, older_loss: float | None) -> float:
+        """The first trial step of the line search (see ``initial_step`` in the module docstring)."""
+        if rule == "previous_decrease":
+            if fresh or older_loss is None:  # scipy's convention: f_{k-1} = f_k + |g|_2 / 2
+                older_loss = loss + 0.5 * float(grad.norm())
+            decrease = loss - older_loss
+            t = 2.02 * decrease / gtd
+            return min(lr, t) if math.isfinite(t) and t > 0 else lr
+        if fresh:
+            return first_step(grad, lr)
+        if rule == "slope_ratio":
+            t = float(t_prev) * gtd_prev / gtd if gtd < 0 else lr
+            return t if math.isfinite(t) and t > 0 else lr
         return lr
 
     def _keep_pair(self, ys: Tensor, yy: Tensor, compat: bool) -> bool:
@@ -131,13 +156,13 @@ class LineSearchOptimizer(ClosureOptimizer):
             else:
                 d = self._direction(state, grad, prev_grad, d, t)
             prev_grad = grad.clone(memory_format=torch.contiguous_format)
-            prev_loss = loss
+            older_loss, prev_loss = prev_loss, loss
             gtd = float(grad.dot(d))
             if not compat and not gtd < 0 and not fresh:  # not a descent direction: start over
                 d, fresh = self._reset(state, grad), True
                 gtd = float(grad.dot(d))
-            t = first_step(grad, lr) if (state["n_iter"] == 1 or (fresh and not compat)) else (
-                self._initial_step(state, lr, t, gtd_prev, gtd))
+            t = self._initial_step(group["initial_step"], lr, grad, state["n_iter"] == 1 or (fresh and not compat),
+                                   t, gtd_prev, gtd, loss, older_loss)
             gtd_prev = gtd
             restart = False
             if gtd > -tol_change if compat else not gtd < 0:
@@ -203,4 +228,6 @@ class LineSearchOptimizer(ClosureOptimizer):
                 tolerance_change=group["tolerance_change"], scale=max_abs(phi.direction),
                 torch_compat=group["torch_compat"],
             )
+        if ls_fn == "more_thuente":
+            return more_thuente(phi, loss, gtd, t, c1=group["c1"], c2=group["c2"], max_evals=max(1, min(25, evals_left)))
         return backtracking(phi, loss, gtd, t, c1=group["c1"], max_evals=max(1, min(30, evals_left)))
