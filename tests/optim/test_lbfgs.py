@@ -26,7 +26,7 @@ def test_follows_torch_iterates_on_extended_rosenbrock(line_search_fn, lr, histo
     for _ in range(25):  # 25 steps x 7 iterations, history carried across steps
         la = a.step(closure_for(prob, xa, a))
         lb = b.step(closure_for(prob, xb, b))
-        assert float(la) == float(lb)
+        assert float(la.detach()) == float(lb.detach())
         torch.testing.assert_close(xb, xa, rtol=0, atol=1e-13)
     assert a.state[xa]["func_evals"] == b.evaluations
     assert a.state[xa]["n_iter"] == b.iterations

@@ -102,7 +102,7 @@ def test_trains_a_small_mlp():
     opt = Newton(net.parameters(), max_iter=1)
     losses = []
     for _ in range(60):
-        losses.append(float(opt.step(lambda: torch.nn.functional.mse_loss(net(x), y))))
+        losses.append(float(opt.step(lambda: torch.nn.functional.mse_loss(net(x), y)).detach()))
     assert all(b <= a for a, b in zip(losses, losses[1:], strict=False))
     assert losses[-1] < 1e-5 * losses[0]
 
