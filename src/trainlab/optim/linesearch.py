@@ -17,6 +17,9 @@ The caller knows ``phi(0)`` and ``phi'(0) < 0`` and passes them in.
   same trials as torch's ``_strong_wolfe`` (it compares with the previous trial
   only from the third trial on).
 
+The third search, Moré & Thuente's (MINPACK's, as in scipy), takes the same
+arguments and lives in ``trainlab.optim.more_thuente``.
+
 Example:
     >>> res = strong_wolfe(lambda a: ((a - 2.0) ** 2, 2 * (a - 2.0)), 4.0, -4.0, 1.0, c2=0.1)
     >>> res.success, round(res.step, 6)
