@@ -196,3 +196,14 @@ def test_failed_line_search_leaves_the_parameters_where_they_were(line_search_fn
     opt.step(closure)
     assert opt.stop_reason is StopReason.LINE_SEARCH_FAILED
     assert torch.equal(x.detach(), torch.tensor([1.0, 2.0], dtype=torch.float64))
+
+
+@pytest.mark.parametrize("rule", ["previous_decrease", "slope_ratio"])
+def test_initial_step_falls_back_to_lr_when_the_slope_is_not_negative(rule):
+    from trainlab.optim.second_order.line_search_loop import LineSearchOptimizer
+
+    grad = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    args = dict(lr=0.5, grad=grad, fresh=False, t_prev=1.0, gtd_prev=-1.0, loss=1.0, older_loss=2.0)
+    assert LineSearchOptimizer._initial_step(rule, gtd=0.0, **args) == 0.5
+    assert LineSearchOptimizer._initial_step(rule, gtd=-4.0, **args) == pytest.approx(
+        min(0.5, 2.02 * (1.0 - 2.0) / -4.0) if rule == "previous_decrease" else 0.25)

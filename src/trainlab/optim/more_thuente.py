@@ -217,7 +217,6 @@ def more_thuente(
             if abs(sty - stx) >= BISECT_WHEN * width1:
                 new = stx + 0.5 * (sty - stx)
             width1, width = width, abs(sty - stx)
-        if bracketed:
             stmin, stmax = min(stx, sty), max(stx, sty)
         else:
             stmin, stmax = new + EXTRAPOLATE_LOW * (new - stx), new + EXTRAPOLATE_HIGH * (new - stx)

@@ -105,15 +105,14 @@ class LineSearchOptimizer(ClosureOptimizer):
         if rule == "previous_decrease":
             if fresh or older_loss is None:  # scipy's convention: f_{k-1} = f_k + |g|_2 / 2
                 older_loss = loss + 0.5 * float(grad.norm())
-            decrease = loss - older_loss
-            t = 2.02 * decrease / gtd
-            return min(lr, t) if math.isfinite(t) and t > 0 else lr
-        if fresh:
+            t = min(lr, 2.02 * (loss - older_loss) / gtd) if gtd < 0 else lr
+        elif fresh:
             return first_step(grad, lr)
-        if rule == "slope_ratio":
+        elif rule == "slope_ratio":
             t = float(t_prev) * gtd_prev / gtd if gtd < 0 else lr
-            return t if math.isfinite(t) and t > 0 else lr
-        return lr
+        else:
+            return lr
+        return t if math.isfinite(t) and t > 0 else lr  # a guess that is no step falls back to lr
 
     def _keep_pair(self, ys: Tensor, yy: Tensor, compat: bool) -> bool:
         """Whether the curvature pair is safe to use (``y.s`` large enough)."""
@@ -221,13 +220,14 @@ class LineSearchOptimizer(ClosureOptimizer):
 
     def _line_search(self, phi: LineFunction, ls_fn: str, loss: float, gtd: float, t: float,
                      group: dict[str, Any], evals_left: int) -> LineSearchResult:
+        limit = max(1, min(25, evals_left))
         if ls_fn == "strong_wolfe":
-            limit = evals_left + 1 if group["torch_compat"] else max(1, min(25, evals_left))
             return strong_wolfe(
-                phi, loss, gtd, t, c1=group["c1"], c2=group["c2"], max_evals=limit,
+                phi, loss, gtd, t, c1=group["c1"], c2=group["c2"],
+                max_evals=evals_left + 1 if group["torch_compat"] else limit,
                 tolerance_change=group["tolerance_change"], scale=max_abs(phi.direction),
                 torch_compat=group["torch_compat"],
             )
         if ls_fn == "more_thuente":
-            return more_thuente(phi, loss, gtd, t, c1=group["c1"], c2=group["c2"], max_evals=max(1, min(25, evals_left)))
+            return more_thuente(phi, loss, gtd, t, c1=group["c1"], c2=group["c2"], max_evals=limit)
         return backtracking(phi, loss, gtd, t, c1=group["c1"], max_evals=max(1, min(30, evals_left)))
