@@ -94,24 +94,21 @@ def torch_style(make: Callable) -> Callable:
     return run
 
 
+# one iteration per ``step``, no evaluation budget, no stopping test: the hit test ends the run
+FREE = dict(max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0)
+
 METHODS: dict[str, Callable] = {
-    "trainlab BFGS": torch_style(lambda p: BFGS(p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0)),
+    "trainlab BFGS": torch_style(lambda p: BFGS(p, **FREE)),
     "trainlab BFGS, scipy's settings": torch_style(lambda p: BFGS(
-        p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0, line_search_fn="more_thuente",
-        initial_step="previous_decrease", scale_initial=False)),
-    "trainlab BFGS, more_thuente": torch_style(lambda p: BFGS(
-        p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0, line_search_fn="more_thuente")),
-    "trainlab LBFGS": torch_style(lambda p: LBFGS(p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0)),
-    "trainlab LBFGS m=10": torch_style(lambda p: LBFGS(p, max_iter=1, max_eval=10**6, history_size=10,
-                                                       tolerance_grad=0, tolerance_change=0)),
-    "trainlab LBFGS, more_thuente": torch_style(lambda p: LBFGS(p, max_iter=1, max_eval=10**6, tolerance_grad=0,
-                                                                 tolerance_change=0, line_search_fn="more_thuente")),
-    "trainlab CG (PR+)": torch_style(lambda p: ConjugateGradient(p, max_iter=1, max_eval=10**6, tolerance_grad=0,
-                                                                 tolerance_change=0)),
+        p, **FREE, line_search_fn="more_thuente", initial_step="previous_decrease", scale_initial=False)),
+    "trainlab BFGS, more_thuente": torch_style(lambda p: BFGS(p, **FREE, line_search_fn="more_thuente")),
+    "trainlab LBFGS": torch_style(lambda p: LBFGS(p, **FREE)),
+    "trainlab LBFGS m=10": torch_style(lambda p: LBFGS(p, **FREE, history_size=10)),
+    "trainlab LBFGS, more_thuente": torch_style(lambda p: LBFGS(p, **FREE, line_search_fn="more_thuente")),
+    "trainlab CG (PR+)": torch_style(lambda p: ConjugateGradient(p, **FREE)),
     "scipy BFGS": scipy_method("BFGS"),
     "scipy L-BFGS-B": scipy_method("L-BFGS-B"),
-    "torch LBFGS (strong_wolfe)": torch_style(lambda p: torch.optim.LBFGS(
-        p, max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0, line_search_fn="strong_wolfe")),
+    "torch LBFGS (strong_wolfe)": torch_style(lambda p: torch.optim.LBFGS(p, **FREE, line_search_fn="strong_wolfe")),
 }
 
 
@@ -137,6 +134,17 @@ def random_start_study(count: int, tol: float) -> list[list[str]]:
     return rows
 
 
+def print_table(header: list[str], rows: list[list[str]], markdown: bool, width: int) -> None:
+    """Rows under a header: a markdown table, or columns ``width`` wide after a label column."""
+    if markdown:
+        for row in [header, ["---"] * len(header), *rows]:
+            print("| " + " | ".join(row) + " |")
+        return
+    first = max(len(r[0]) for r in [header, *rows]) + 2
+    for row in [header, *rows]:
+        print(f"{row[0]:{first}s}" + "".join(f"{c:>{width}s}" for c in row[1:]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tol", type=float, default=1e-6)
@@ -154,31 +162,15 @@ def main() -> None:
             if evals is None:
                 cells[-1] += f" (dist {dist:.1e})"
         rows.append((label, cells))
-    header = ["method"] + [f"{n} evals" for n in names]
-    if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for label, cells in rows:
-            print("| " + " | ".join([label, *cells]) + " |")
-    else:
-        width = max(len(r[0]) for r in rows) + 2
-        print(f"{'method':{width}s}" + "".join(f"{h:>22s}" for h in header[1:]))
-        for label, cells in rows:
-            print(f"{label:{width}s}" + "".join(f"{c:>22s}" for c in cells))
+    print_table(["method"] + [f"{n} evals" for n in names], [[label, *cells] for label, cells in rows],
+                args.markdown, width=22)
     print(f"\nevaluations (f and gradient together) before the first iterate within {args.tol:g} of the minimum")
     if args.random_starts:
         header = ["method", "reached the global minimum", "no more evaluations than scipy BFGS",
                   "median evaluations / scipy's"]
         study = random_start_study(args.random_starts, args.tol)
         print(f"\n{args.random_starts} random starts on each of Rosenbrock, Beale and extended Rosenbrock n=6:\n")
-        if args.markdown:
-            print("| " + " | ".join(header) + " |")
-            print("|" + "---|" * len(header))
-            for row in study:
-                print("| " + " | ".join(row) + " |")
-        else:
-            for row in [header, *study]:
-                print(f"{row[0]:34s}" + "".join(f"{c:>38s}" for c in row[1:]))
+        print_table(header, study, args.markdown, width=38)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,16 @@
 """benchmarks/hybrid.py runs end to end (tiny budget), and its reference row scores the gap as described."""
 
 import argparse
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
 import pytest
 import torch
+from tests.benchmark_scripts import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def hybrid():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "hybrid.py"
-    spec = importlib.util.spec_from_file_location("hybrid_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("hybrid")
 
 
 @pytest.mark.parametrize("method", ["Adam", "Adam -> L-BFGS", "LSGD"])

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.optimize
 import torch
+from tests.benchmark_scripts import load_benchmark
 from tests.optim.second_order_cases import PROOF_CASES, closure_for, point
 
 from trainlab import problems
@@ -109,9 +110,7 @@ def test_with_scipys_settings_follows_scipys_bfgs(label, prob, start):
 
 def test_scipys_settings_need_as_many_evaluations_as_scipy():
     """The issue's goal, measured as in benchmarks/second_order.py: equal on all three problems."""
-    from tests.optim.test_lbfgs import _benchmark
-
-    bench = _benchmark()
+    bench = load_benchmark("second_order")
     for label, prob, start in PROOF_CASES:
         ours = bench.first_hit(prob, start, bench.METHODS["trainlab BFGS, scipy's settings"], 1e-6)
         theirs = bench.first_hit(prob, start, bench.METHODS["scipy BFGS"], 1e-6)
@@ -120,9 +119,7 @@ def test_scipys_settings_need_as_many_evaluations_as_scipy():
 
 def test_default_reaches_the_global_minimum_where_scipys_bfgs_does_not():
     label, prob, start = PROOF_CASES[2]
-    from tests.optim.test_lbfgs import _benchmark
-
-    bench = _benchmark()
+    bench = load_benchmark("second_order")
     ours, _ = bench.first_hit(prob, start, bench.METHODS["trainlab BFGS"], 1e-6)
     theirs, dist = bench.first_hit(prob, start, bench.METHODS["scipy BFGS"], 1e-6)
     assert ours is not None and theirs is None and dist > 1.0

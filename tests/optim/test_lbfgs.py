@@ -4,6 +4,7 @@ import io
 
 import pytest
 import torch
+from tests.benchmark_scripts import load_benchmark
 from tests.optim.second_order_cases import PROOF_CASES, closure_for, mse_closure, point, tiny_regression
 
 from trainlab import problems
@@ -161,21 +162,10 @@ def test_two_loop_matches_the_reference_recursion():
     torch.testing.assert_close(got, torch.from_numpy(expected), rtol=1e-12, atol=1e-12)
 
 
-def _benchmark():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "second_order.py"
-    spec = importlib.util.spec_from_file_location("second_order_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("label,prob,start", PROOF_CASES)
 def test_needs_no_more_evaluations_than_scipy_lbfgsb(label, prob, start):
     """The issue's goal, measured as in benchmarks/second_order.py (evaluations to 1e-6)."""
-    bench = _benchmark()
+    bench = load_benchmark("second_order")
     ours, _ = bench.first_hit(prob, start, bench.METHODS["trainlab LBFGS"], 1e-6)
     scipy_evals, _ = bench.first_hit(prob, start, bench.METHODS["scipy L-BFGS-B"], 1e-6)
     assert ours is not None and scipy_evals is not None
