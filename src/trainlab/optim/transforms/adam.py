@@ -110,7 +110,7 @@ class ScaleByAdam(Transform):
             bc1 = bc2 = [1.0] * len(b.steps)
         den = corrected_root(v, bc2, g["eps"], g["eps_root"])
         scale = [math.sqrt(c2) / c1 for c1, c2 in zip(bc1, bc2, strict=True)]
-        u.num, u.den, u.scale, u.owned = m, den, scale, False
+        u.replace(m, owned=False, scale=scale, den=den)
 
 
 class ScaleByAdamax(Transform):
@@ -132,8 +132,7 @@ class ScaleByAdamax(Transform):
         absg = torch._foreach_abs(grads)
         torch._foreach_add_(absg, b.group["eps"])
         torch._foreach_maximum_(n, absg)
-        u.num, u.den, u.owned = m, n, False
-        u.scale = [1.0 / (1.0 - beta1**t) for t in b.steps]
+        u.replace(m, owned=False, scale=[1.0 / (1.0 - beta1**t) for t in b.steps], den=n)
 
 
 class ScaleByNadam(Transform):
@@ -191,8 +190,7 @@ class ScaleByNadam(Transform):
         den = corrected_root(v, bc2, g["eps"], g["eps_root"])
         root = [math.sqrt(c) for c in bc2]
         # (c_g g + c_m m) / den, applied as two terms: no temporary for the sum
-        u.num, u.den, u.owned = grads, den, False
-        u.scale = [cg * r for cg, r in zip(c_grad, root, strict=True)]
+        u.replace(grads, owned=False, scale=[cg * r for cg, r in zip(c_grad, root, strict=True)], den=den)
         u.add_term(m, [cm * r for cm, r in zip(c_mom, root, strict=True)])
 
 
@@ -224,11 +222,11 @@ class ScaleByRadam(Transform):
                 adaptive.append(False)
                 scale.append(1.0 / bc1)
         if not any(adaptive):
-            u.num, u.den, u.scale, u.owned = m, None, scale, False
+            u.replace(m, owned=False, scale=scale)
             return
         den = torch._foreach_sqrt(v)
         torch._foreach_add_(den, eps)
         for i, on in enumerate(adaptive):
             if not on:  # a parameter that joined late is still in its SGD phase
                 den[i].fill_(1.0)
-        u.num, u.den, u.scale, u.owned = m, den, scale, False
+        u.replace(m, owned=False, scale=scale, den=den)

@@ -71,13 +71,7 @@ class WeightDecay(Transform):
         if b.group["decoupled_weight_decay"]:
             torch._foreach_mul_(b.params, 1.0 - b.group["lr"] * wd)
             return
-        u = b.update
-        if u.owned and u.plain and u.scale == 1.0:
-            torch._foreach_add_(u.num, b.params, alpha=wd)
-        elif u.plain and u.scale == 1.0:
-            u.replace(torch._foreach_add(u.num, b.params, alpha=wd), owned=True)
-        else:
-            torch._foreach_add_(u.owned_values(), b.params, alpha=wd)
+        b.update.add(b.params, wd)
 
 
 class ScaleByDecay(Transform):
