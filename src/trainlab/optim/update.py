@@ -20,8 +20,8 @@ Example:
     >>> import torch
     >>> u = Update([torch.tensor([2.0, 4.0])])
     >>> u.scaled(0.5); u.divide([torch.tensor([1.0, 2.0])])
-    >>> u.plain, u.values()
-    (False, [tensor([1., 1.])])
+    >>> u.plain, [t.tolist() for t in u.values()]
+    (False, [[1.0, 1.0]])
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ _RATES = Satisfies(
     lambda v: isinstance(v, tuple) and len(v) >= 1 and all(_is_real(x) and x >= 0 for x in v),
     "a non-empty sequence of floats >= 0",
 )
-_BOUNDARIES = Satisfies(
+BOUNDARIES = Satisfies(
     lambda v: (
         isinstance(v, tuple)
         and all(isinstance(b, int) and not isinstance(b, bool) and b >= 1 for b in v)
@@ -96,7 +96,7 @@ class Piecewise(Schedule):
     boundaries: tuple[int, ...]
     values: tuple[float, ...]
 
-    constraints = {"boundaries": _BOUNDARIES, "values": _RATES}
+    constraints = {"boundaries": BOUNDARIES, "values": _RATES}
 
     def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         check_pieces(self, "values")

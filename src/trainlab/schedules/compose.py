@@ -30,7 +30,7 @@ from typing import Any
 
 from trainlab.constraints import POSITIVE_INT, UNIT_CLOSED, Options, Satisfies
 from trainlab.schedules.base import SCHEDULE, Schedule
-from trainlab.schedules.basic import _BOUNDARIES, check_pieces
+from trainlab.schedules.basic import BOUNDARIES, check_pieces
 
 __all__ = ["Join", "Warmup"]
 
@@ -80,7 +80,7 @@ class Join(Schedule):
     schedules: tuple[Callable[[int], float], ...]
     boundaries: tuple[int, ...]
 
-    constraints = {"schedules": _SCHEDULES, "boundaries": _BOUNDARIES}
+    constraints = {"schedules": _SCHEDULES, "boundaries": BOUNDARIES}
 
     def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         check_pieces(self, "schedules")

@@ -35,6 +35,8 @@ __all__ = ["ScaleByAdaBound"]
 class ScaleByAdaBound(Transform):
     """AdaBound / AMSBound step, learning rate included."""
 
+    verb = "scale_by_adabound"
+
     constraints = {
         "lr": NONNEGATIVE,
         "betas": BETAS,
