@@ -112,3 +112,31 @@ def test_public_names_are_the_verbs_and_reprs_use_them():
     )
     for name in T.__all__:
         assert getattr(T, name).verb == name
+
+
+def _group_keys_read(cls):
+    """The param-group keys the source of ``cls`` reads (``g[...]``, ``b.group[...]``, ``.get``)."""
+    import ast
+    import textwrap
+
+    def is_group(node):
+        return (isinstance(node, ast.Name) and node.id in ("g", "group")) or (
+            isinstance(node, ast.Attribute) and node.attr == "group"
+        )
+
+    keys = set()
+    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(cls)))):
+        if isinstance(node, ast.Subscript) and is_group(node.value) and isinstance(node.slice, ast.Constant):
+            keys.add(node.slice.value)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and is_group(node.func.value)
+                and node.func.attr in ("get", "setdefault") and isinstance(node.args[0], ast.Constant)):
+            keys.add(node.args[0].value)
+    return keys
+
+
+@pytest.mark.parametrize("cls", _transform_classes(), ids=lambda c: c.verb)
+def test_every_group_key_a_transform_reads_is_declared(cls):
+    # initial_lr is torch's LR-scheduler key: AdaBound sets it on first use when no scheduler did
+    undeclared = _group_keys_read(cls) - set(cls.constraints) - set(cls.reads) - {"initial_lr"}
+    assert undeclared == set()
+    assert _group_keys_read(T.weight_decay) >= {"lr"}  # the scan does see reads
