@@ -44,13 +44,22 @@ __all__ = ["ScaleByAdam", "ScaleByAdamax", "ScaleByNadam", "ScaleByRadam", "upda
 BETAS = Pair(UNIT_HALF_OPEN)
 
 
-def update_moments(b: Batch, grads: list[torch.Tensor], beta1: float, beta2: float) -> tuple[list, list]:
-    """``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g*g``; returns ``(m, v)``."""
+def update_moments(
+    b: Batch, grads: list[torch.Tensor], beta1: float, beta2: float, keep_max: bool = False
+) -> tuple[list, list]:
+    """``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g*g``; returns ``(m, v)``.
+
+    ``keep_max`` (AMSGrad, AMSBound): returns ``v_max <- max(v_max, v)`` in place of ``v``.
+    """
     m = b.slot("exp_avg")
     v = b.slot("exp_avg_sq")
     torch._foreach_lerp_(m, grads, 1.0 - beta1)
     torch._foreach_mul_(v, beta2)
     torch._foreach_addcmul_(v, grads, grads, 1.0 - beta2)
+    if keep_max:
+        vmax = b.slot("max_exp_avg_sq")
+        torch._foreach_maximum_(vmax, v)
+        v = vmax
     return m, v
 
 
@@ -98,11 +107,7 @@ class ScaleByAdam(Transform):
         g = b.group
         beta1, beta2 = g["betas"]
         u = b.update
-        m, v = update_moments(b, u.values(), beta1, beta2)
-        if g["amsgrad"]:
-            vmax = b.slot("max_exp_avg_sq")
-            torch._foreach_maximum_(vmax, v)
-            v = vmax
+        m, v = update_moments(b, u.values(), beta1, beta2, keep_max=g["amsgrad"])
         if g["bias_correction"]:
             bc1 = [1.0 - beta1**t for t in b.steps]
             bc2 = [1.0 - beta2**t for t in b.steps]
