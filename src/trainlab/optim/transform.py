@@ -138,13 +138,13 @@ class Transform(Constrained):
 
 
 def _providers(name: str) -> list[str]:
-    """The public names of the transforms that provide hyperparameter ``name``, simplest first."""
+    """The public names of trainlab's transforms that provide hyperparameter ``name``, simplest first."""
     found: dict[str, int] = {}
     todo = list(Transform.__subclasses__())
     while todo:
         cls = todo.pop(0)
         todo.extend(cls.__subclasses__())
-        if name in cls.constraints:
+        if name in cls.constraints and cls.__module__.startswith("trainlab."):
             found.setdefault(cls.verb, len(cls.constraints))
     return sorted(found, key=lambda verb: (found[verb], verb))
 
