@@ -29,6 +29,7 @@ __all__ = [
     "Options",
     "Boolean",
     "Pair",
+    "Optional",
     "Anything",
     "check",
     "fail",
@@ -135,6 +136,24 @@ class Pair(Constraint):
 
     def __str__(self) -> str:
         return f"a pair of values, each {self.inner}"
+
+
+class Optional(Constraint):
+    """``None`` or a value ``inner`` accepts; ``none`` says what ``None`` means.
+
+    >>> str(Optional(POSITIVE_INT, none="full batch"))
+    'None (full batch) or an int in the range [1, inf)'
+    """
+
+    def __init__(self, inner: Constraint, none: str | None = None) -> None:
+        self.inner, self.none = inner, none
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or self.inner.accepts(value)
+
+    def __str__(self) -> str:
+        meaning = f" ({self.none})" if self.none else ""
+        return f"None{meaning} or {self.inner}"
 
 
 class Anything(Constraint):

@@ -68,3 +68,78 @@ def test_reading_never_writes_into_tensors_it_does_not_own(scale, with_den, with
         v.add_(1.0)  # the caller may write into owned values...
     for before, t in zip(snapshot, given, strict=True):
         assert torch.equal(before, t)  # ...and the tensors it was given stay as they were
+
+
+@pytest.mark.parametrize("scale,with_den,with_term,owned", CASES)
+def test_add_and_accumulate_into_agree_with_the_formula(scale, with_den, with_term, owned):
+    extra = tensors(3)
+    u, expected, _ = make(scale, with_den, with_term, owned)
+    u.add(extra, 0.25)
+    for got, want, e in zip(u.values(), expected, extra, strict=True):
+        torch.testing.assert_close(got, want + 0.25 * e, rtol=1e-14, atol=1e-15)
+
+    u, expected, _ = make(scale, with_den, with_term, owned)
+    buffers = [t.clone() for t in extra]
+    u.accumulate_into(buffers, 0.5)
+    for got, want, e in zip(buffers, expected, extra, strict=True):
+        torch.testing.assert_close(got, e + 0.5 * want, rtol=1e-14, atol=1e-15)
+    for got, want in zip(u.values(), expected, strict=True):  # the update keeps its value
+        torch.testing.assert_close(got, want, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("scale,with_den,with_term,owned", CASES)
+def test_divide_and_replace_with_a_denominator_agree_with_the_formula(scale, with_den, with_term, owned):
+    den = tensors(4, positive=True)
+    u, expected, _ = make(scale, with_den, with_term, owned)
+    u.divide(den, [2.0, -1.0])
+    assert not u.plain
+    for got, want, d, s in zip(u.values(), expected, den, [2.0, -1.0], strict=True):
+        torch.testing.assert_close(got, s * want / d, rtol=1e-14, atol=1e-15)
+
+    u, _, _ = make(scale, with_den, with_term, owned)
+    num = tensors(5)
+    u.replace(num, owned=False, scale=0.5, den=den)
+    for got, n, d in zip(u.values(), num, den, strict=True):
+        torch.testing.assert_close(got, 0.5 * n / d, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("scale,with_den,with_term", [(c[0], c[1], c[2]) for c in CASES if not c[3]])
+def test_adding_never_writes_into_tensors_it_does_not_own(scale, with_den, with_term):
+    u, _, _ = make(scale, with_den, with_term, owned=False)
+    given = list(u.num) + list(u.num2 or []) + list(u.den or [])
+    snapshot = [t.clone() for t in given]
+    u.add(tensors(3), 1.0)
+    for before, t in zip(snapshot, given, strict=True):
+        assert torch.equal(before, t)
+
+
+def test_uniform_scale():
+    assert Update(tensors(0), scale=0.5).uniform_scale == 0.5
+    assert Update(tensors(0), scale=[0.5, 0.5]).uniform_scale == 0.5
+    assert Update(tensors(0), scale=[0.5, 2.0]).uniform_scale is None
+
+
+def test_transforms_change_the_update_only_through_its_methods():
+    """No module outside update.py assigns a field of an Update (``u.num = ...``)."""
+    import ast
+    from pathlib import Path
+
+    import trainlab
+
+    fields = set(Update.__slots__)
+    offenders = []
+    for path in Path(trainlab.__file__).parent.rglob("*.py"):
+        if path.name == "update.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            for target in targets:
+                for t in ast.walk(target):
+                    if (isinstance(t, ast.Attribute) and t.attr in fields
+                            and not (isinstance(t.value, ast.Name) and t.value.id == "self")):
+                        offenders.append(f"{path.name}:{t.lineno} .{t.attr}")
+    assert offenders == []

@@ -171,7 +171,7 @@ def test_divergence_stops_the_run_and_says_why(regression):
 
 @pytest.mark.parametrize(("kwargs", "needle"), [
     ({"epochs": 0}, "'epochs' parameter of Trainer must be an int in the range [1, inf). Got 0"),
-    ({"batch_size": 0}, "'batch_size' parameter of Trainer must be None (full batch) or an int >= 1. Got 0"),
+    ({"batch_size": 0}, "'batch_size' parameter of Trainer must be None (full batch) or an int in the range [1, inf). Got 0"),
     ({"loss": "hinge"}, "'loss' parameter of Trainer must be one of {'mse', 'mae', 'cross_entropy', 'bce'}"),
     ({"seed": -1}, "'seed' parameter of Trainer"),
     ({"metrics": {"acc": "auc"}}, "\"metrics['acc']\" parameter of Trainer must be one of {'accuracy'}"),

@@ -17,15 +17,9 @@ from typing import Any
 
 from trainlab.optim.shell import ChainOptimizer
 from trainlab.optim.transform import chain
-from trainlab.optim.transforms import (
-    ScaleByAdaBound,
-    ScaleByAdam,
-    ScaleByAdamax,
-    ScaleByLearningRate,
-    ScaleByNadam,
-    ScaleByRadam,
-    WeightDecay,
-)
+from trainlab.optim.transforms.adam import ScaleByAdam, ScaleByAdamax, ScaleByNadam, ScaleByRadam
+from trainlab.optim.transforms.basic import ScaleByLearningRate, WeightDecay
+from trainlab.optim.transforms.bounded import ScaleByAdaBound
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "AdaBound"]
 

@@ -17,14 +17,9 @@ from typing import Any
 
 from trainlab.optim.shell import ChainOptimizer
 from trainlab.optim.transform import chain
-from trainlab.optim.transforms import (
-    ScaleByAdadelta,
-    ScaleByAdagrad,
-    ScaleByLearningRate,
-    ScaleByRms,
-    Trace,
-    WeightDecay,
-)
+from trainlab.optim.transforms.adaptive import ScaleByAdadelta, ScaleByAdagrad, ScaleByRms
+from trainlab.optim.transforms.basic import ScaleByLearningRate, WeightDecay
+from trainlab.optim.transforms.momentum import Trace
 
 __all__ = ["Adagrad", "RMSprop", "Adadelta"]
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from trainlab.optim.shell import ChainOptimizer
 from trainlab.optim.transform import chain
-from trainlab.optim.transforms import ScaleByAsgd, WeightDecay
+from trainlab.optim.transforms.averaging import ScaleByAsgd
+from trainlab.optim.transforms.basic import WeightDecay
 
 __all__ = ["ASGD"]
 

@@ -15,13 +15,9 @@ from typing import Any
 
 from trainlab.optim.shell import ChainOptimizer
 from trainlab.optim.transform import chain
-from trainlab.optim.transforms import (
-    ScaleByDecay,
-    ScaleByGradientControl,
-    ScaleByLearningRate,
-    Trace,
-    WeightDecay,
-)
+from trainlab.optim.transforms.basic import ScaleByDecay, ScaleByLearningRate, WeightDecay
+from trainlab.optim.transforms.control import ScaleByGradientControl
+from trainlab.optim.transforms.momentum import Trace
 
 __all__ = ["SGD", "Momentum", "GradientControlled", "DecayingGD"]
 

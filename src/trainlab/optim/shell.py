@@ -30,19 +30,11 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from trainlab.constraints import BOOL, check, fail
+from trainlab.optim.params import materialize_params
 from trainlab.optim.transform import Batch, Transform
 from trainlab.optim.update import Update
 
 __all__ = ["ChainOptimizer"]
-
-
-def _materialize_params(params: Any, owner: str) -> list[Any]:
-    if isinstance(params, Tensor):
-        return [params]
-    params = list(params)
-    if not params:
-        fail(owner, "params", "a non-empty iterable of tensors or param-group dicts", params)
-    return params
 
 
 class ChainOptimizer(Optimizer):
@@ -69,7 +61,7 @@ class ChainOptimizer(Optimizer):
         defaults = dict(transform.defaults)
         defaults["maximize"] = maximize
         self._check(defaults)
-        params = _materialize_params(params, owner)
+        params = materialize_params(params, owner)
         super().__init__(params, defaults)
 
     # -- validation -------------------------------------------------------------
@@ -94,7 +86,7 @@ class ChainOptimizer(Optimizer):
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
         params = param_group["params"]
-        param_group["params"] = _materialize_params(params, owner)
+        param_group["params"] = materialize_params(params, owner)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(param_group["params"]):
             if isinstance(p, Tensor) and id(p) in seen:

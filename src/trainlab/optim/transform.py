@@ -1,10 +1,12 @@
 """Transforms: the building blocks an update rule is chained from.
 
-A ``Transform`` rewrites the ``Update`` of each parameter group in place (see
-``trainlab.optim.update``). It declares, once, the hyperparameters it reads from
-the param group and what values each may take (``constraints``), and the
-default value of each (its constructor arguments). Per-parameter buffers live in
-``state[p]`` under names the transform chooses; they are created on first use.
+A ``Transform`` rewrites the ``Update`` of each parameter group through its
+methods (see ``trainlab.optim.update``). It declares, once, the hyperparameters
+it provides, what values each may take (``constraints``) and the default of
+each (its constructor arguments), and the hyperparameters it reads from other
+transforms (``reads``); ``chain`` checks these declarations when it is built.
+Per-parameter buffers live in ``state[p]`` under names the transform chooses;
+they are created on first use.
 
 A chain of transforms is itself a transform; wrapped in ``ChainOptimizer`` it is a
 ``torch.optim.Optimizer``::
@@ -18,6 +20,7 @@ A chain of transforms is itself a transform; wrapped in ``ChainOptimizer`` it is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -25,7 +28,8 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from trainlab.constraints import Constraint, check, fail
+from trainlab.constrained import Constrained
+from trainlab.constraints import Constraint, InvalidArgument, fail
 from trainlab.optim.update import Update
 
 
@@ -62,34 +66,56 @@ class Batch:
         return first if all(s == first for s in self.steps) else None
 
 
-class Transform:
+class Transform(Constrained):
     """One building block of an update rule.
 
-    Subclasses set ``constraints`` (hyperparameter name -> ``Constraint``), pass
-    the default value of each to ``__init__`` and implement ``update``.
+    Subclasses declare, once:
+
+    * ``constraints``: the hyperparameters the transform *provides* (name ->
+      ``Constraint``); ``__init__`` receives the default value of each;
+    * ``reads``: hyperparameters it reads but another transform of the chain
+      provides (name -> what for), e.g. decoupled weight decay reads ``lr``;
+      override ``inputs`` where this depends on the hyperparameters;
+
+    and implement ``update``. A chain checks at construction that every name read
+    is provided, and that no two transforms provide the same name (a param group
+    holds one value per name).
     """
 
-    constraints: ClassVar[Mapping[str, Constraint]] = {}
+    reads: ClassVar[Mapping[str, str]] = {}
+    verb: ClassVar[str] = ""  # the public (lower-case) name; derived from the class name if empty
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("verb"):
+            cls.verb = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
     def __init__(self, **defaults: Any) -> None:
         unknown = set(defaults) - set(self.constraints)
         if unknown:
             raise TypeError(f"{type(self).__name__} has no hyperparameter(s) {sorted(unknown)}")
+        missing = set(self.constraints) - set(defaults)
+        if missing:  # a bug in the class, not in the call
+            raise TypeError(f"{type(self).__name__} gives no default for hyperparameter(s) {sorted(missing)}")
         self.defaults: dict[str, Any] = dict(defaults)
 
-    # -- validation ---------------------------------------------------------
+    # -- declarations and validation --------------------------------------------
     def all_constraints(self) -> dict[str, Constraint]:
         return dict(self.constraints)
 
-    def check_group(self, group: Mapping[str, Any], owner: str) -> None:
-        """Validate the hyperparameters this transform reads; relations in ``check_relations``."""
-        for name, constraint in self.constraints.items():
-            if name in group:
-                check(owner, name, group[name], constraint)
-        self.check_relations(group, owner)
+    def inputs(self, group: Mapping[str, Any]) -> Mapping[str, str]:
+        """The hyperparameters of other transforms read under ``group`` (name -> what for)."""
+        return self.reads
 
-    def check_relations(self, group: Mapping[str, Any], owner: str) -> None:
-        """Constraints between hyperparameters (override where there are any)."""
+    def check_group(self, group: Mapping[str, Any], owner: str) -> None:
+        """Validate the hyperparameters of ``group`` (missing ones take this transform's defaults)."""
+        values = {**self.defaults, **group}
+        self.check_arguments(values, owner)
+        for name, why in self.inputs(values).items():
+            if name not in values:
+                raise InvalidArgument(
+                    _missing_input(self, name, why, f"neither the param group nor a transform of {owner}")
+                )
 
     # -- the step -------------------------------------------------------------
     def __call__(self, batches: list[Batch]) -> None:
@@ -108,11 +134,36 @@ class Transform:
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
-        return f"{type(self).__name__}({args})"
+        return f"{self.verb}({args})"
+
+
+def _providers(name: str) -> list[str]:
+    """The public names of trainlab's transforms that provide hyperparameter ``name``, simplest first."""
+    found: dict[str, int] = {}
+    todo = list(Transform.__subclasses__())
+    while todo:
+        cls = todo.pop(0)
+        todo.extend(cls.__subclasses__())
+        if name in cls.constraints and cls.__module__.startswith("trainlab."):
+            found.setdefault(cls.verb, len(cls.constraints))
+    return sorted(found, key=lambda verb: (found[verb], verb))
+
+
+def _missing_input(t: Transform, name: str, why: str, nobody: str) -> str:
+    """The error for a hyperparameter ``t`` reads that ``nobody`` provides."""
+    providers = _providers(name)
+    hint = f"; add a transform that does: {', '.join(providers)}" if providers else ""
+    return f"{t.verb} reads hyperparameter {name!r} ({why}), but {nobody} provides it{hint}"
 
 
 class Chain(Transform):
-    """Transforms applied one after the other; itself a transform."""
+    """Transforms applied one after the other; itself a transform.
+
+    Construction checks the declarations: each hyperparameter is provided by one
+    transform only, and every hyperparameter a transform reads is provided.
+    """
+
+    verb = "chain"
 
     def __init__(self, *transforms: Transform) -> None:
         flat: list[Transform] = []
@@ -122,15 +173,23 @@ class Chain(Transform):
             flat.extend(t.transforms())
         self.parts = flat
         defaults: dict[str, Any] = {}
+        provider: dict[str, Transform] = {}
         for t in flat:
             for key, value in t.defaults.items():
-                if key in defaults and defaults[key] != value:
-                    raise ValueError(
-                        f"two transforms in the chain read hyperparameter {key!r} with different "
-                        f"defaults ({defaults[key]!r} and {value!r}); give them the same value"
+                if key in provider:
+                    raise InvalidArgument(
+                        f"{provider[key].verb} and {t.verb} both provide hyperparameter {key!r}; a param "
+                        f"group holds one value per name, so one setting would silently drive both. "
+                        f"Chain transforms that provide different hyperparameters (a transform that "
+                        f"uses another's declares it in 'reads')"
                     )
+                provider[key] = t
                 defaults[key] = value
         self.defaults = defaults
+        for t in flat:
+            for key, why in t.inputs(defaults).items():
+                if key not in defaults:
+                    raise InvalidArgument(_missing_input(t, key, why, f"no transform in {self!r}"))
 
     def all_constraints(self) -> dict[str, Constraint]:
         out: dict[str, Constraint] = {}
@@ -139,8 +198,9 @@ class Chain(Transform):
         return out
 
     def check_group(self, group: Mapping[str, Any], owner: str) -> None:
+        values = {**self.defaults, **group}
         for t in self.parts:
-            t.check_group(group, owner)
+            t.check_group(values, owner)
 
     def __call__(self, batches: list[Batch]) -> None:
         for t in self.parts:
@@ -158,7 +218,14 @@ class Chain(Transform):
 
 
 def chain(*transforms: Transform) -> Chain:
-    """Compose transforms into one: each rewrites the update the previous one left."""
+    """Compose transforms into one: each rewrites the update the previous one left.
+
+    >>> from trainlab.optim.transforms import scale, scale_by_adam, weight_decay
+    >>> chain(weight_decay(0.1, decoupled=True), scale_by_adam(), scale(-1e-3))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    trainlab.constraints.InvalidArgument: weight_decay reads hyperparameter 'lr' ...
+    """
     return Chain(*transforms)
 
 

@@ -11,6 +11,17 @@ parameters: the same number of passes over memory as a hand-fused optimizer.
 
 ``owned`` tells whether ``num`` are temporaries a transform may overwrite; it is
 false while they are the gradients or an optimizer-state buffer.
+
+Transforms change an ``Update`` only through its methods (``scaled``,
+``replace``, ``divide``, ``add``, ``add_term``, ``accumulate_into``,
+``values``/``owned_values``); they read its fields but never assign them.
+
+Example:
+    >>> import torch
+    >>> u = Update([torch.tensor([2.0, 4.0])])
+    >>> u.scaled(0.5); u.divide([torch.tensor([1.0, 2.0])])
+    >>> u.plain, [t.tolist() for t in u.values()]
+    (False, [[1.0, 1.0]])
 """
 
 from __future__ import annotations
@@ -20,10 +31,10 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-Scale = float | list[float]
+Factor = float | list[float]  # one number for the group, or one per tensor
 
 
-def _uniform(scale: Scale) -> float | None:
+def _uniform(scale: Factor) -> float | None:
     """The common value of ``scale`` if every tensor has the same one."""
     if isinstance(scale, float):
         return scale
@@ -31,7 +42,7 @@ def _uniform(scale: Scale) -> float | None:
     return first if all(s == first for s in scale) else None
 
 
-def multiply(scale: Scale, factor: Scale) -> Scale:
+def multiply(scale: Factor, factor: Factor) -> Factor:
     """Product of two scales (each a float or a list of per-tensor floats)."""
     if isinstance(scale, float) and isinstance(factor, float):
         return scale * factor
@@ -50,14 +61,14 @@ class Update:
         self,
         num: list[Tensor],
         den: list[Tensor] | None = None,
-        scale: Scale = 1.0,
+        scale: Factor = 1.0,
         owned: bool = False,
     ) -> None:
         self.num, self.den, self.scale, self.owned = num, den, scale, owned
         self.num2: list[Tensor] | None = None
-        self.scale2: Scale = 0.0
+        self.scale2: Factor = 0.0
 
-    def add_term(self, tensors: list[Tensor], scale: Scale) -> None:
+    def add_term(self, tensors: list[Tensor], scale: Factor) -> None:
         """Add ``scale * tensors`` to the numerator without computing the sum (NAdam's two terms)."""
         if self.num2 is not None:
             self.owned_values()
@@ -67,11 +78,16 @@ class Update:
         return len(self.num)
 
     @property
+    def uniform_scale(self) -> float | None:
+        """The scale if it is one number for every tensor, else ``None``."""
+        return _uniform(self.scale)
+
+    @property
     def plain(self) -> bool:
         """True when the update is just ``scale * num`` (no pending division or second term)."""
         return self.den is None and self.num2 is None
 
-    def scaled(self, factor: Scale) -> None:
+    def scaled(self, factor: Factor) -> None:
         """Multiply the update by ``factor`` without touching memory."""
         self.scale = multiply(self.scale, factor)
         if self.num2 is not None:
@@ -123,10 +139,39 @@ class Update:
     def _set(self, tensors: list[Tensor]) -> None:
         self.num, self.den, self.owned = tensors, None, True
 
-    def replace(self, tensors: list[Tensor], owned: bool, scale: Scale = 1.0) -> None:
-        """Make ``scale * tensors`` the new update."""
-        self.num, self.den, self.scale, self.owned = tensors, None, scale, owned
+    def replace(
+        self, tensors: list[Tensor], owned: bool, scale: Factor = 1.0, den: list[Tensor] | None = None
+    ) -> None:
+        """Make ``scale * tensors`` (``/ den`` if given, lazily) the new update.
+
+        ``owned``: whether later transforms may overwrite ``tensors`` (false for
+        gradients and optimizer state).
+        """
+        self.num, self.den, self.scale, self.owned = tensors, den, scale, owned
         self.num2, self.scale2 = None, 0.0
+
+    def divide(self, den: list[Tensor], scale: Factor = 1.0) -> None:
+        """Make ``scale * values() / den`` the new update; the division waits for ``apply_to``."""
+        num = self.values()
+        self.num, self.den, self.scale = num, den, scale
+
+    def add(self, tensors: list[Tensor], alpha: float) -> None:
+        """Add ``alpha * tensors`` to the update (in place where the update owns its tensors)."""
+        if self.plain and self.scale == 1.0:
+            if self.owned:
+                torch._foreach_add_(self.num, tensors, alpha=alpha)
+            else:
+                self.replace(torch._foreach_add(self.num, tensors, alpha=alpha), owned=True)
+        else:
+            torch._foreach_add_(self.owned_values(), tensors, alpha=alpha)
+
+    def accumulate_into(self, buffers: list[Tensor], alpha: float) -> None:
+        """``buffers += alpha * update``; the update keeps its value (a pending division stays pending)."""
+        if self.den is not None and self.num2 is None and isinstance(self.scale, float):
+            torch._foreach_addcdiv_(buffers, self.num, self.den, alpha * self.scale)
+        else:
+            num, s = self.linear()
+            torch._foreach_add_(buffers, num, alpha=alpha * s)
 
     def apply_to(self, params: Sequence[Tensor]) -> None:
         """``params += update`` in a single pass."""

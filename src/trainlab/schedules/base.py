@@ -4,7 +4,8 @@ A schedule is a small frozen dataclass with ``__call__(step) -> float`` (after
 optax): easy to read, plot and test, picklable, and checkpointed by its
 arguments plus the step count. Each subclass declares what its arguments may
 be once, in ``constraints`` (``trainlab.constraints``); construction checks every
-field against it and then calls ``_validate`` for rules that tie arguments together.
+field against it and then calls ``check_relations`` for rules that tie arguments
+together (``trainlab.constrained.Constrained``, shared with transforms and optimizers).
 
 Example:
     >>> from trainlab.schedules import Power
@@ -17,14 +18,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from numbers import Integral
-from typing import Any, ClassVar
+from typing import Any
 
-from trainlab.constraints import Constraint, Satisfies, check, fail
+from trainlab.constrained import Constrained
+from trainlab.constraints import Satisfies, check, fail
 
-__all__ = ["SCHEDULE", "STEP", "Schedule", "check_fields", "check_step", "is_schedule"]
+__all__ = ["SCHEDULE", "STEP", "Schedule", "check_step", "is_schedule"]
 
 # A step index: an int >= 0 (numpy ints count).
 STEP = Satisfies(lambda v: isinstance(v, Integral) and not isinstance(v, bool) and v >= 0, "an int >= 0")
@@ -44,36 +45,20 @@ def check_step(owner: str, step: Any) -> int:
     return int(step)
 
 
-def check_fields(obj: Any, constraints: Mapping[str, Constraint]) -> None:
-    """Check every constructor field of dataclass ``obj`` against its declared constraint."""
-    owner = type(obj).__name__
-    for f in fields(obj):
-        if not f.init:
-            continue
-        if f.name not in constraints:  # a bug in the class, not in the call
-            raise TypeError(f"{owner} declares no constraint for field {f.name!r}")
-        check(owner, f.name, getattr(obj, f.name), constraints[f.name])
-
-
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(Constrained):
     """Base of every schedule: validated arguments, ``value(step)`` for the math.
 
-    Subclasses set ``constraints`` (field name -> ``Constraint``) for every field
+    Subclasses set ``constraints`` (field name -> ``Constraint``) for every field,
+    override ``check_relations`` for rules between fields (raise with ``_fail``)
     and implement ``_at(step: int) -> float``; ``__call__`` checks the step.
     """
-
-    constraints: ClassVar[Mapping[str, Constraint]] = {}
 
     def __post_init__(self) -> None:
         for f in fields(self):  # lists are kept as tuples: the schedule stays immutable and hashable
             if f.init and isinstance(getattr(self, f.name), list):
                 object.__setattr__(self, f.name, tuple(getattr(self, f.name)))
-        check_fields(self, self.constraints)
-        self._validate()
-
-    def _validate(self) -> None:
-        """Checks across arguments (override); raise with ``self._fail``."""
+        self.check_fields()
 
     def _fail(self, name: str, expected: str, value: Any) -> None:
         fail(type(self).__name__, name, expected, value)

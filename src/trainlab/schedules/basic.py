@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from numbers import Real
 from typing import Any
 
-from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Constraint, Satisfies
+from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Optional, Satisfies
 from trainlab.schedules.base import SCHEDULE, Schedule
 
 __all__ = [
@@ -43,13 +43,7 @@ __all__ = [
     "Piecewise",
     "Polynomial",
     "Power",
-    "optional",
 ]
-
-
-def optional(inner: Constraint) -> Satisfies:
-    """``None`` or a value ``inner`` accepts."""
-    return Satisfies(lambda v: v is None or inner.accepts(v), f"None or {inner}")
 
 
 def _is_real(v: Any) -> bool:
@@ -60,7 +54,7 @@ _RATES = Satisfies(
     lambda v: isinstance(v, tuple) and len(v) >= 1 and all(_is_real(x) and x >= 0 for x in v),
     "a non-empty sequence of floats >= 0",
 )
-_BOUNDARIES = Satisfies(
+BOUNDARIES = Satisfies(
     lambda v: (
         isinstance(v, tuple)
         and all(isinstance(b, int) and not isinstance(b, bool) and b >= 1 for b in v)
@@ -102,9 +96,9 @@ class Piecewise(Schedule):
     boundaries: tuple[int, ...]
     values: tuple[float, ...]
 
-    constraints = {"boundaries": _BOUNDARIES, "values": _RATES}
+    constraints = {"boundaries": BOUNDARIES, "values": _RATES}
 
-    def _validate(self) -> None:
+    def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         check_pieces(self, "values")
 
     def _at(self, step: int) -> float:
@@ -130,12 +124,12 @@ class Exponential(Schedule):
 
     constraints = {
         "init": NONNEGATIVE,
-        "rate": optional(NONNEGATIVE),
-        "gamma": optional(POSITIVE),
+        "rate": Optional(NONNEGATIVE),
+        "gamma": Optional(POSITIVE),
         "step_size": POSITIVE_INT,
     }
 
-    def _validate(self) -> None:
+    def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         if self.rate is None and self.gamma is None:
             self._fail(
                 "rate", "a float >= 0 when gamma is None (give exactly one of rate and gamma)", self.rate

@@ -24,12 +24,13 @@ Example:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from trainlab.constraints import POSITIVE_INT, UNIT_CLOSED, Options, Satisfies
 from trainlab.schedules.base import SCHEDULE, Schedule
-from trainlab.schedules.basic import _BOUNDARIES, check_pieces
+from trainlab.schedules.basic import BOUNDARIES, check_pieces
 
 __all__ = ["Join", "Warmup"]
 
@@ -55,7 +56,7 @@ class Warmup(Schedule):
         "mode": Options(("linear", "exponential")),
     }
 
-    def _validate(self) -> None:
+    def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         if self.mode == "exponential" and self.start_factor == 0:
             self._fail("start_factor", "in (0, 1] for mode='exponential'", self.start_factor)
 
@@ -79,9 +80,9 @@ class Join(Schedule):
     schedules: tuple[Callable[[int], float], ...]
     boundaries: tuple[int, ...]
 
-    constraints = {"schedules": _SCHEDULES, "boundaries": _BOUNDARIES}
+    constraints = {"schedules": _SCHEDULES, "boundaries": BOUNDARIES}
 
-    def _validate(self) -> None:
+    def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         check_pieces(self, "schedules")
 
     def _at(self, step: int) -> float:

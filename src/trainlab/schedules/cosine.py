@@ -21,7 +21,9 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from trainlab.constraints import BOOL, NONNEGATIVE, POSITIVE_INT
 from trainlab.schedules.base import Schedule
@@ -47,7 +49,7 @@ class Cosine(Schedule):
         "period_mult": POSITIVE_INT,
     }
 
-    def _validate(self) -> None:
+    def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         if self.period_mult != 1 and not self.restarts:
             self._fail("period_mult", "1 unless restarts=True", self.period_mult)
 

@@ -31,11 +31,12 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from trainlab.constraints import BOOL, NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, Options
+from trainlab.constraints import BOOL, NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, Optional, Options
 from trainlab.schedules.base import Schedule
-from trainlab.schedules.basic import optional
 
 __all__ = ["Cyclical", "OneCycle", "OneCycleMomentum"]
 
@@ -76,13 +77,13 @@ class Cyclical(Schedule):
         "base": NONNEGATIVE,
         "peak": NONNEGATIVE,
         "step_size_up": POSITIVE_INT,
-        "step_size_down": optional(POSITIVE_INT),
+        "step_size_down": Optional(POSITIVE_INT),
         "mode": _MODES,
         "gamma": Interval(0, 1, closed="right"),
         "inverse": BOOL,
     }
 
-    def _validate(self) -> None:
+    def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         _check_bounds(self)
 
     def momentum(self, base: float = 0.8, peak: float = 0.9) -> Cyclical:
@@ -161,7 +162,7 @@ class OneCycle(Schedule):
 
     constraints = {"peak": NONNEGATIVE, "div_factor": POSITIVE, "final_div_factor": POSITIVE, **_PHASES}
 
-    def _validate(self) -> None:
+    def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         _check_phases(self)
 
     @property
@@ -197,7 +198,7 @@ class OneCycleMomentum(Schedule):
 
     constraints = {"base": NONNEGATIVE, "peak": NONNEGATIVE, **_PHASES}
 
-    def _validate(self) -> None:
+    def check_relations(self, values: Mapping[str, Any], owner: str) -> None:
         _check_bounds(self)
         _check_phases(self)
 

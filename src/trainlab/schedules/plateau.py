@@ -28,8 +28,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from trainlab.constrained import Constrained
 from trainlab.constraints import NONNEGATIVE, Interval, Options
-from trainlab.schedules.base import check_fields
 
 __all__ = ["ReduceOnPlateau"]
 
@@ -38,7 +38,7 @@ _STATE = ("value", "best", "num_bad", "cooldown_counter", "updates")
 
 
 @dataclass
-class ReduceOnPlateau:
+class ReduceOnPlateau(Constrained):
     """A value cut by ``factor`` when ``update(metric)`` sees no improvement for ``patience`` updates."""
 
     init: float
@@ -70,7 +70,7 @@ class ReduceOnPlateau:
     }
 
     def __post_init__(self) -> None:
-        check_fields(self, self.constraints)
+        self.check_fields()
         self.reset()
 
     def reset(self) -> None:

@@ -67,8 +67,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from trainlab.constraints import POSITIVE, Interval, check, fail
-from trainlab.schedules.basic import Exponential, optional
+from trainlab.constraints import POSITIVE, Interval, Optional, check, fail
+from trainlab.schedules.basic import Exponential
 
 __all__ = [
     "FLOOR_DIVISOR",
@@ -258,7 +258,7 @@ def lr_range_test(
     if end <= start:
         fail(_OWNER, "end", f"greater than start ({start!r})", end)
     check(_OWNER, "steps", steps, Interval(5, None, closed="left", integer=True))
-    check(_OWNER, "smoothing", smoothing, optional(Interval(0, 1, closed="left")))
+    check(_OWNER, "smoothing", smoothing, Optional(Interval(0, 1, closed="left")))
     check(_OWNER, "diverge", diverge, Interval(1, None, closed="neither"))
     ramp = Exponential(start, gamma=(end / start) ** (1 / (steps - 1)))
     batches = _batches(data)

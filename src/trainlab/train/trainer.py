@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from trainlab.constraints import BOOL, POSITIVE_INT, Satisfies, check, fail
+from trainlab.constraints import BOOL, POSITIVE_INT, Optional, Satisfies, check, fail
 from trainlab.optim.descent import batch_order
 from trainlab.train.callbacks.base import Callback, CallbackList
 from trainlab.train.checkpoint import (
@@ -71,7 +71,7 @@ __all__ = ["Trainer"]
 _MODULE = Satisfies(lambda m: isinstance(m, nn.Module), "a torch.nn.Module")
 _STEPPER = Satisfies(lambda o: callable(getattr(o, "step", None)) and hasattr(o, "state_dict"),
                      "an optimizer with step(closure) and state_dict()")
-_BATCH = Satisfies(lambda b: b is None or POSITIVE_INT.accepts(b), "None (full batch) or an int >= 1")
+_BATCH = Optional(POSITIVE_INT, none="full batch")
 
 
 class Trainer:

@@ -3,7 +3,7 @@
 What it does once, for Newton, BFGS, L-BFGS, CG and Hessian-free:
 
 * declares each hyperparameter once (``constraints``) and checks it with
-  ``trainlab.constraints``, in ``__init__`` and in ``add_param_group``;
+  ``trainlab.constrained.Constrained``, in ``__init__`` and in ``add_param_group``;
 * keeps one parameter group, worked on as one flat vector (as ``torch.optim.LBFGS``);
 * keeps the global state (counters, memory) in ``state[first parameter]`` so
   ``state_dict()`` / ``load_state_dict()`` and ``copy.deepcopy`` work;
@@ -27,16 +27,16 @@ Stop reasons:
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from enum import Enum
 from typing import Any, ClassVar
 
 from torch import Tensor
 from torch.optim import Optimizer
 
-from trainlab.constraints import Constraint, check, fail
+from trainlab.constrained import Constrained
+from trainlab.constraints import Constraint, fail
+from trainlab.optim.params import materialize_params
 from trainlab.optim.second_order._closure import Closure, add_flat_, clone_params, restore_params, value_and_grad
-from trainlab.optim.shell import _materialize_params
 
 __all__ = ["ClosureOptimizer", "LineFunction", "StopReason", "first_step", "max_abs"]
 
@@ -51,36 +51,29 @@ class StopReason(str, Enum):
     NON_FINITE = "non_finite"
 
 
-class ClosureOptimizer(Optimizer):
-    """A ``torch.optim.Optimizer`` over one flat parameter vector, stepped with a closure."""
+class ClosureOptimizer(Optimizer, Constrained):
+    """A ``torch.optim.Optimizer`` over one flat parameter vector, stepped with a closure.
 
-    constraints: ClassVar[Mapping[str, Constraint]] = {}
+    Subclasses declare ``constraints`` and override ``check_relations`` (see
+    ``trainlab.constrained.Constrained``).
+    """
+
     requires_closure: ClassVar[bool] = True  # step() must be given a closure
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
-        self._check(defaults)
-        super().__init__(_materialize_params(params, type(self).__name__), defaults)
+        self.check_arguments(defaults)
+        super().__init__(materialize_params(params, type(self).__name__), defaults)
 
     # -- validation -----------------------------------------------------------------
     def hyperparameter_constraints(self) -> dict[str, Constraint]:
         """Every hyperparameter this optimizer reads, with what it accepts."""
         return dict(self.constraints)
 
-    def _check(self, group: Mapping[str, Any]) -> None:
-        owner = type(self).__name__
-        for name, constraint in self.constraints.items():
-            if name in group:
-                check(owner, name, group[name], constraint)
-        self._check_relations(group)
-
-    def _check_relations(self, group: Mapping[str, Any]) -> None:
-        """Constraints between hyperparameters (override where there are any)."""
-
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         if getattr(self, "param_groups", None):
             fail(type(self).__name__, "params", "a single parameter group (one flat vector)",
                  f"{len(self.param_groups) + 1} groups")
-        self._check({**self.defaults, **param_group})
+        self.check_arguments({**self.defaults, **param_group})
         super().add_param_group(param_group)
 
     # -- shared state -----------------------------------------------------------------

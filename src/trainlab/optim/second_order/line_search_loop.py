@@ -37,14 +37,14 @@ Differences from torch when ``torch_compat=False`` (the default), each aimed at
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from trainlab.constraints import (
-    BOOL, NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, Options, Satisfies, fail,
+    BOOL, NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, Optional, Options, fail,
 )
 from trainlab.optim.linesearch import LineSearchResult, backtracking, strong_wolfe
 from trainlab.optim.more_thuente import more_thuente
@@ -56,7 +56,7 @@ __all__ = ["LineSearchOptimizer", "LINE_SEARCHES"]
 LINE_SEARCHES = (None, "strong_wolfe", "more_thuente", "backtracking")
 INITIAL_STEPS = ("lr", "slope_ratio", "previous_decrease")
 OPEN_UNIT = Interval(0, 1, closed="neither")
-OPTIONAL_POSITIVE_INT = Satisfies(lambda v: v is None or POSITIVE_INT.accepts(v), f"None or {POSITIVE_INT}")
+OPTIONAL_POSITIVE_INT = Optional(POSITIVE_INT)
 
 
 class LineSearchOptimizer(ClosureOptimizer):
@@ -85,10 +85,10 @@ class LineSearchOptimizer(ClosureOptimizer):
             max_eval = n * 5 // 4 if compat else max(2 * n, n + 25)
         super().__init__(params, {**defaults, "max_eval": max_eval})
 
-    def _check_relations(self, group: dict[str, Any]) -> None:
+    def check_relations(self, group: Mapping[str, Any], owner: str) -> None:
         c1, c2 = group.get("c1"), group.get("c2")
         if c1 is not None and c2 is not None and not c1 < c2:
-            fail(type(self).__name__, "c2", f"greater than c1 = {c1}", c2)
+            fail(owner, "c2", f"greater than c1 = {c1}", c2)
 
     # -- what subclasses write ------------------------------------------------------
     def _reset(self, state: dict[str, Any], grad: Tensor) -> Tensor:

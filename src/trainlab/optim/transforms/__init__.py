@@ -1,7 +1,9 @@
 """Building blocks of update rules; each rewrites the update in place.
 
-Named optimizers in ``trainlab.optim`` are chains of these. Verbs (lower case)
-are the public names, as in optax; the classes behind them carry the docs.
+Named optimizers in ``trainlab.optim`` are chains of these. The verbs (lower
+case, as in optax) are the public names; each is a ``Transform`` class, defined
+(and documented) in the submodule of its family: ``adam``, ``adaptive``,
+``averaging``, ``basic``, ``bounded``, ``clipping``, ``control``, ``momentum``.
 
 ==============================  =============================================
 block                           update rule
@@ -26,38 +28,25 @@ block                           update rule
 ==============================  =============================================
 """
 
-from trainlab.optim.transforms.adam import ScaleByAdam, ScaleByAdamax, ScaleByNadam, ScaleByRadam
-from trainlab.optim.transforms.adaptive import ScaleByAdadelta, ScaleByAdagrad, ScaleByRms
-from trainlab.optim.transforms.averaging import ScaleByAsgd
-from trainlab.optim.transforms.basic import Scale, ScaleByDecay, ScaleByLearningRate, WeightDecay
-from trainlab.optim.transforms.bounded import ScaleByAdaBound
-from trainlab.optim.transforms.clipping import ClipByGlobalNorm, ClipByValue
-from trainlab.optim.transforms.control import ScaleByGradientControl
-from trainlab.optim.transforms.momentum import Trace
-
-scale_by_learning_rate = ScaleByLearningRate
-scale = Scale
-weight_decay = WeightDecay
-trace = Trace
-scale_by_adagrad = ScaleByAdagrad
-scale_by_rms = ScaleByRms
-scale_by_adadelta = ScaleByAdadelta
-scale_by_adam = ScaleByAdam
-scale_by_adamax = ScaleByAdamax
-scale_by_nadam = ScaleByNadam
-scale_by_radam = ScaleByRadam
-scale_by_adabound = ScaleByAdaBound
-scale_by_asgd = ScaleByAsgd
-clip_by_global_norm = ClipByGlobalNorm
-clip_by_value = ClipByValue
-scale_by_gradient_control = ScaleByGradientControl
-scale_by_decay = ScaleByDecay
+from trainlab.optim.transforms.adam import ScaleByAdam as scale_by_adam
+from trainlab.optim.transforms.adam import ScaleByAdamax as scale_by_adamax
+from trainlab.optim.transforms.adam import ScaleByNadam as scale_by_nadam
+from trainlab.optim.transforms.adam import ScaleByRadam as scale_by_radam
+from trainlab.optim.transforms.adaptive import ScaleByAdadelta as scale_by_adadelta
+from trainlab.optim.transforms.adaptive import ScaleByAdagrad as scale_by_adagrad
+from trainlab.optim.transforms.adaptive import ScaleByRms as scale_by_rms
+from trainlab.optim.transforms.averaging import ScaleByAsgd as scale_by_asgd
+from trainlab.optim.transforms.basic import Scale as scale
+from trainlab.optim.transforms.basic import ScaleByDecay as scale_by_decay
+from trainlab.optim.transforms.basic import ScaleByLearningRate as scale_by_learning_rate
+from trainlab.optim.transforms.basic import WeightDecay as weight_decay
+from trainlab.optim.transforms.bounded import ScaleByAdaBound as scale_by_adabound
+from trainlab.optim.transforms.clipping import ClipByGlobalNorm as clip_by_global_norm
+from trainlab.optim.transforms.clipping import ClipByValue as clip_by_value
+from trainlab.optim.transforms.control import ScaleByGradientControl as scale_by_gradient_control
+from trainlab.optim.transforms.momentum import Trace as trace
 
 __all__ = [
-    "ClipByGlobalNorm", "ClipByValue", "Scale", "ScaleByAdaBound", "ScaleByAdadelta",
-    "ScaleByAdagrad", "ScaleByAdam", "ScaleByAdamax", "ScaleByAsgd", "ScaleByDecay",
-    "ScaleByGradientControl", "ScaleByLearningRate", "ScaleByNadam", "ScaleByRadam",
-    "ScaleByRms", "Trace", "WeightDecay",
     "clip_by_global_norm", "clip_by_value", "scale", "scale_by_adabound", "scale_by_adadelta",
     "scale_by_adagrad", "scale_by_adam", "scale_by_adamax", "scale_by_asgd", "scale_by_decay",
     "scale_by_gradient_control", "scale_by_learning_rate", "scale_by_nadam", "scale_by_radam",

@@ -44,13 +44,22 @@ __all__ = ["ScaleByAdam", "ScaleByAdamax", "ScaleByNadam", "ScaleByRadam", "upda
 BETAS = Pair(UNIT_HALF_OPEN)
 
 
-def update_moments(b: Batch, grads: list[torch.Tensor], beta1: float, beta2: float) -> tuple[list, list]:
-    """``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g*g``; returns ``(m, v)``."""
+def update_moments(
+    b: Batch, grads: list[torch.Tensor], beta1: float, beta2: float, keep_max: bool = False
+) -> tuple[list, list]:
+    """``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g*g``; returns ``(m, v)``.
+
+    ``keep_max`` (AMSGrad, AMSBound): returns ``v_max <- max(v_max, v)`` in place of ``v``.
+    """
     m = b.slot("exp_avg")
     v = b.slot("exp_avg_sq")
     torch._foreach_lerp_(m, grads, 1.0 - beta1)
     torch._foreach_mul_(v, beta2)
     torch._foreach_addcmul_(v, grads, grads, 1.0 - beta2)
+    if keep_max:
+        vmax = b.slot("max_exp_avg_sq")
+        torch._foreach_maximum_(vmax, v)
+        v = vmax
     return m, v
 
 
@@ -98,11 +107,7 @@ class ScaleByAdam(Transform):
         g = b.group
         beta1, beta2 = g["betas"]
         u = b.update
-        m, v = update_moments(b, u.values(), beta1, beta2)
-        if g["amsgrad"]:
-            vmax = b.slot("max_exp_avg_sq")
-            torch._foreach_maximum_(vmax, v)
-            v = vmax
+        m, v = update_moments(b, u.values(), beta1, beta2, keep_max=g["amsgrad"])
         if g["bias_correction"]:
             bc1 = [1.0 - beta1**t for t in b.steps]
             bc2 = [1.0 - beta2**t for t in b.steps]
@@ -110,7 +115,7 @@ class ScaleByAdam(Transform):
             bc1 = bc2 = [1.0] * len(b.steps)
         den = corrected_root(v, bc2, g["eps"], g["eps_root"])
         scale = [math.sqrt(c2) / c1 for c1, c2 in zip(bc1, bc2, strict=True)]
-        u.num, u.den, u.scale, u.owned = m, den, scale, False
+        u.replace(m, owned=False, scale=scale, den=den)
 
 
 class ScaleByAdamax(Transform):
@@ -132,8 +137,7 @@ class ScaleByAdamax(Transform):
         absg = torch._foreach_abs(grads)
         torch._foreach_add_(absg, b.group["eps"])
         torch._foreach_maximum_(n, absg)
-        u.num, u.den, u.owned = m, n, False
-        u.scale = [1.0 / (1.0 - beta1**t) for t in b.steps]
+        u.replace(m, owned=False, scale=[1.0 / (1.0 - beta1**t) for t in b.steps], den=n)
 
 
 class ScaleByNadam(Transform):
@@ -191,8 +195,7 @@ class ScaleByNadam(Transform):
         den = corrected_root(v, bc2, g["eps"], g["eps_root"])
         root = [math.sqrt(c) for c in bc2]
         # (c_g g + c_m m) / den, applied as two terms: no temporary for the sum
-        u.num, u.den, u.owned = grads, den, False
-        u.scale = [cg * r for cg, r in zip(c_grad, root, strict=True)]
+        u.replace(grads, owned=False, scale=[cg * r for cg, r in zip(c_grad, root, strict=True)], den=den)
         u.add_term(m, [cm * r for cm, r in zip(c_mom, root, strict=True)])
 
 
@@ -224,11 +227,11 @@ class ScaleByRadam(Transform):
                 adaptive.append(False)
                 scale.append(1.0 / bc1)
         if not any(adaptive):
-            u.num, u.den, u.scale, u.owned = m, None, scale, False
+            u.replace(m, owned=False, scale=scale)
             return
         den = torch._foreach_sqrt(v)
         torch._foreach_add_(den, eps)
         for i, on in enumerate(adaptive):
             if not on:  # a parameter that joined late is still in its SGD phase
                 den[i].fill_(1.0)
-        u.num, u.den, u.scale, u.owned = m, den, scale, False
+        u.replace(m, owned=False, scale=scale, den=den)

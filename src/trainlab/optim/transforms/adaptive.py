@@ -87,7 +87,7 @@ class ScaleByAdagrad(Transform):
             scale = [1.0 / (1.0 + (t - 1) * decay) for t in b.steps]
         else:
             scale = 1.0
-        u.num, u.den, u.scale = grads, den, scale
+        u.divide(den, scale)
 
 
 class ScaleByRms(Transform):
@@ -125,7 +125,7 @@ class ScaleByRms(Transform):
             den = var
         else:
             den = root_plus_eps(sq, g["eps"], g["eps_root"])
-        u.num, u.den, u.scale = grads, den, 1.0
+        u.divide(den)
 
 
 class ScaleByAdadelta(Transform):

@@ -40,8 +40,7 @@ class ScaleByAsgd(Transform):
             st.setdefault("mu", 1.0)
         u = b.update
         if lambd:
-            vals = u.owned_values()
-            torch._foreach_add_(vals, b.params, alpha=lambd)
+            u.add(b.params, lambd)
         u.scaled([-e for e in etas])
 
     def after_apply(self, batches: list[Batch]) -> None:

@@ -16,6 +16,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 
 from trainlab.constraints import BOOL, NONNEGATIVE, UNIT_CLOSED
@@ -47,22 +50,31 @@ class Scale(Transform):
         b.update.scaled(self.factor)
 
     def __repr__(self) -> str:
-        return f"Scale({self.factor!r})"
+        return f"scale({self.factor!r})"
 
 
 class WeightDecay(Transform):
     """L2 weight decay, coupled (``u <- u + wd p``) or decoupled (``p <- (1 - lr wd) p``).
 
-    The group key ``decoupled_weight_decay`` selects the form, as in
-    ``torch.optim.Adam``. The decoupled form scales the parameters in place
-    before the update is applied, which equals ``p <- p - lr (u + wd p)`` with the
-    decay kept out of any adaptive scaling.
+    ``decoupled`` is the default of the group key ``decoupled_weight_decay``, which
+    selects the form, as in ``torch.optim.Adam``. The decoupled form scales the
+    parameters in place before the update is applied, which equals
+    ``p <- p - lr (u + wd p)`` with the decay kept out of any adaptive scaling; it
+    reads ``lr``, which another transform of the chain provides.
     """
 
     constraints = {"weight_decay": NONNEGATIVE, "decoupled_weight_decay": BOOL}
+    reads = {"lr": "decoupled decay multiplies the parameters by 1 - lr * weight_decay"}
 
-    def __init__(self, weight_decay: float = 0.0, decoupled_weight_decay: bool = False) -> None:
-        super().__init__(weight_decay=weight_decay, decoupled_weight_decay=decoupled_weight_decay)
+    def __init__(self, weight_decay: float = 0.0, decoupled: bool = False) -> None:
+        super().__init__(weight_decay=weight_decay, decoupled_weight_decay=decoupled)
+
+    def inputs(self, group: Mapping[str, Any]) -> Mapping[str, str]:
+        return self.reads if group.get("decoupled_weight_decay") else {}
+
+    def __repr__(self) -> str:
+        d = self.defaults
+        return f"weight_decay({d['weight_decay']!r}, decoupled={d['decoupled_weight_decay']!r})"
 
     def update(self, b: Batch) -> None:
         wd = b.group["weight_decay"]
@@ -71,13 +83,7 @@ class WeightDecay(Transform):
         if b.group["decoupled_weight_decay"]:
             torch._foreach_mul_(b.params, 1.0 - b.group["lr"] * wd)
             return
-        u = b.update
-        if u.owned and u.plain and u.scale == 1.0:
-            torch._foreach_add_(u.num, b.params, alpha=wd)
-        elif u.plain and u.scale == 1.0:
-            u.replace(torch._foreach_add(u.num, b.params, alpha=wd), owned=True)
-        else:
-            torch._foreach_add_(u.owned_values(), b.params, alpha=wd)
+        b.update.add(b.params, wd)
 
 
 class ScaleByDecay(Transform):

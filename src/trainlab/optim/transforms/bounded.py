@@ -35,6 +35,8 @@ __all__ = ["ScaleByAdaBound"]
 class ScaleByAdaBound(Transform):
     """AdaBound / AMSBound step, learning rate included."""
 
+    verb = "scale_by_adabound"
+
     constraints = {
         "lr": NONNEGATIVE,
         "betas": BETAS,
@@ -62,11 +64,7 @@ class ScaleByAdaBound(Transform):
         base_lr = g.setdefault("initial_lr", lr)
         final = g["final_lr"] * lr / base_lr if base_lr else 0.0
         u = b.update
-        m, v = update_moments(b, u.values(), beta1, beta2)
-        if g["amsbound"]:
-            vmax = b.slot("max_exp_avg_sq")
-            torch._foreach_maximum_(vmax, v)
-            v = vmax
+        m, v = update_moments(b, u.values(), beta1, beta2, keep_max=g["amsbound"])
         den = torch._foreach_sqrt(v)
         torch._foreach_add_(den, g["eps"])
         step = torch._foreach_reciprocal(den)

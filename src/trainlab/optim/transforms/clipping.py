@@ -24,7 +24,6 @@ import torch
 
 from trainlab.constraints import NONNEGATIVE, Interval
 from trainlab.optim.transform import Batch, Transform
-from trainlab.optim.update import _uniform
 
 __all__ = ["ClipByGlobalNorm", "ClipByValue", "global_norm"]
 
@@ -81,8 +80,8 @@ class ClipByValue(Transform):
     def update(self, b: Batch) -> None:
         c = float(b.group["clip_value"])
         u = b.update
-        if u.plain and _uniform(u.scale) is not None and not u.owned:
-            s = _uniform(u.scale)
+        s = u.uniform_scale
+        if u.plain and s is not None and not u.owned:
             if s != 0:
                 # clamp(s x, -c, c) = s clamp(x, -c/|s|, c/|s|): clamp without scaling first
                 lim = c / abs(s)

@@ -66,11 +66,7 @@ class Trace(Transform):
         else:
             bufs = [st["momentum_buffer"] for st in b.states]
             torch._foreach_mul_(bufs, mu)
-            if u.den is not None and u.num2 is None and isinstance(u.scale, float):
-                torch._foreach_addcdiv_(bufs, u.num, u.den, damp * u.scale)
-            else:
-                num, s = u.linear()
-                torch._foreach_add_(bufs, num, alpha=damp * s)
+            u.accumulate_into(bufs, damp)
         if b.group.get("nesterov", False):
             num, s = u.linear()
             if u.owned and s == 1.0:

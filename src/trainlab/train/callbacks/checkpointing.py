@@ -19,14 +19,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from trainlab.constraints import BOOL, POSITIVE_INT, Satisfies, check
+from trainlab.constraints import BOOL, POSITIVE_INT, Optional, check
 from trainlab.atomic import remove_stale_temporaries
 from trainlab.train.callbacks.base import Logs, MonitorCallback
 from trainlab.train.checkpoint import checkpoint_path, list_checkpoints, save_checkpoint
 
 __all__ = ["Checkpoint"]
 
-_OPTIONAL_INT = Satisfies(lambda v: v is None or POSITIVE_INT.accepts(v), "None or an int >= 1")
+_OPTIONAL_INT = Optional(POSITIVE_INT)
 
 
 class Checkpoint(MonitorCallback):
