@@ -28,7 +28,7 @@ from torch.nn import functional as F
 from trainlab.data import load_bundled, split_standardized
 from trainlab.nn import MLP
 from trainlab.optim import registry
-from trainlab.optim.descent import descend
+from trainlab.train.descent import descend
 
 __all__ = ["RaceRow", "run_race", "rank", "DEFAULT_TARGET"]
 

@@ -1,5 +1,8 @@
 """The loss figure of a run: batch and epoch losses, and the learning rate, against steps.
 
+``plot_history`` draws a ``History``; ``LossFigure`` is the Trainer callback that
+draws it when a fit ends (the ``loss.png`` of a run folder).
+
 Drawn with ``trainlab.report.figures`` (Agg canvas, atomic write), so it works
 headless whatever ``MPLBACKEND`` says.
 
@@ -20,9 +23,10 @@ import math
 import os
 
 from trainlab.report.figures import new_figure, save
+from trainlab.train.callbacks.base import Callback
 from trainlab.train.history import History
 
-__all__ = ["plot_history"]
+__all__ = ["LossFigure", "plot_history"]
 
 
 def plot_history(history: History, path: str | os.PathLike[str], title: str = "") -> None:
@@ -46,3 +50,15 @@ def plot_history(history: History, path: str | os.PathLike[str], title: str = ""
     if history.stop_reason:
         fig.suptitle(f"stopped: {history.stop_reason}", fontsize=9)
     save(fig, path)
+
+
+class LossFigure(Callback):
+    """Draw ``plot_history(trainer.history, path, title)`` when a fit ends."""
+
+    order = 95  # after the callbacks that change the History
+
+    def __init__(self, path: str | os.PathLike[str], title: str = "") -> None:
+        self.path, self.title = os.fspath(path), title
+
+    def on_fit_end(self, trainer) -> None:
+        plot_history(trainer.history, self.path, title=self.title)
