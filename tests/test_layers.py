@@ -27,7 +27,7 @@ ROOT = SRC / "trainlab"
 # From the bottom; a package may import its own layer and the layers below it.
 LAYERS: list[tuple[str, ...]] = [
     ("constraints", "atomic", "deprecation"),
-    ("optim", "schedules", "reference"),
+    ("optim", "schedules", "reference", "init"),  # math; init: weight initializers (arriving)
     ("data", "nn", "regularize"),
     ("train",),
     ("diagnose",),

@@ -335,3 +335,19 @@ def test_history_logger_needs_a_known_suffix():
     with pytest.raises(InvalidArgument, match="'path' parameter of HistoryLogger must be a file name ending in "
                                               ".csv or .json. Got 'log.txt'"):
         HistoryLogger("log.txt")
+
+
+def test_schedule_callback_keeps_its_checkpoint_key_and_old_name():
+    """Renamed from ``Schedule`` (the schedules' base class name): old checkpoints still match, old name warns."""
+    from trainlab.train.callbacks.base import CallbackList
+
+    model = torch.nn.Linear(1, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=2)
+    callbacks = CallbackList([ScheduleCallback(scheduler), ScheduleCallback(lambda t: 0.1, param="momentum")])
+    assert callbacks.keys == ["Schedule", "Schedule#1"]
+    assert set(callbacks.state_dict()) == {"Schedule"}
+    import trainlab.train as train
+
+    with pytest.warns(DeprecationWarning, match="ScheduleCallback"):
+        assert train.Schedule is ScheduleCallback
