@@ -141,7 +141,16 @@ def test_lr_find_and_train_share_the_data_options() -> None:
     def data_help(command):
         return {p.name: (p.help, p.default) for p in command.params if p.name in ("data", "target", "task", "samples")}
 
+    def model_help(command):
+        return next(p.help for p in command.params if p.opts == ["--model"])
+
     assert data_help(lr_find) == data_help(train) and len(data_help(train)) == 4
+    assert model_help(lr_find) == model_help(train)
+
+
+def test_lr_find_takes_a_linear_model_as_train_does(tmp_path) -> None:
+    result = invoke("lr-find --data iris --model linear --steps 30 --out", str(tmp_path / "lr.png"))
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize(

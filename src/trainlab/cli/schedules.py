@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from trainlab.cli.data_options import data_options
+from trainlab.cli.options import data_options, hidden_widths
 from trainlab.constraints import InvalidArgument
 
 
@@ -149,7 +149,8 @@ def examples(out: str, steps: int) -> None:
 
 @click.command("lr-find")
 @data_options
-@click.option("--model", "widths", default="64,64", show_default=True, help="Hidden widths of the MLP.")
+@click.option("--model", "widths", default="64,64", show_default=True,
+              help="Hidden widths, comma-separated ('linear': none).")
 @click.option("--activation", default="tanh", show_default=True)
 @click.option(
     "--optimizer", default="sgd", show_default=True, help="A trainlab optimizer (`trainlab race --list`)."
@@ -197,12 +198,7 @@ def lr_find(
     from trainlab.report.schedules import plot_range_test
     from trainlab.train.lr_find import find_on_dataset
 
-    try:
-        hidden = tuple(int(w) for w in widths.split(",") if w.strip())
-    except ValueError:
-        raise click.BadParameter(
-            f"expected comma-separated ints, got {widths!r}", param_hint="--model"
-        ) from None
+    hidden = hidden_widths(widths)
     try:
         with Console().status("running the range test..."):
             result = find_on_dataset(

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trainlab.constraints import InvalidArgument
-from trainlab.cli.data_options import data_options
+from trainlab.cli.options import data_options, hidden_widths
 from trainlab.report.history import LossFigure
 from trainlab.train.callbacks import ProgressBar
 from trainlab.train.checkpoint import CheckpointError
@@ -22,18 +22,6 @@ from trainlab.train.run_layout import RunLayout
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
                 "epochs", "batch_size", "val", "test", "seed", "checkpoint_every", "keep_last", "patience", "clip",
                 "nan_guard", "out")
-
-
-def _widths(value: str) -> list[int]:
-    if value.strip().lower() in ("", "linear", "none"):
-        return []
-    try:
-        widths = [int(v) for v in value.split(",")]
-    except ValueError:
-        raise click.BadParameter(f"comma-separated hidden widths such as 64,64; got {value!r}") from None
-    if any(w < 1 for w in widths):
-        raise click.BadParameter(f"hidden widths must be >= 1; got {value!r}")
-    return widths
 
 
 def _batch(value: str) -> int | None:
@@ -87,7 +75,9 @@ def _config_of(layout: RunLayout) -> RunConfig | None:
 def _lr_find_hint(config: RunConfig) -> str:
     """How to find a learning rate that fits the run that diverged."""
     model = ",".join(map(str, config.hidden)) or "linear"
-    data = f"{config.data}" + (f" --target {config.target}" if config.target else "")
+    data = config.data + (f" --target {config.target}" if config.target else "")
+    data += (f" --task {config.task}" if config.task != "regression" else "")
+    data += (f" --samples {config.samples}" if config.samples else "")
     return (f"the learning rate {config.lr:g} is too high for this run; find one that fits with  "
             f"trainlab lr-find --data {data} --model {model} --optimizer {config.optimizer}")
 
@@ -151,7 +141,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
             layout = RunLayout(out)
             config = RunConfig(
                 data=str(opts["data"]), target=opts["target"], task=str(opts["task"]), samples=opts["samples"],
-                hidden=_widths(str(opts["model"])), activation=str(opts["activation"]),
+                hidden=hidden_widths(str(opts["model"])), activation=str(opts["activation"]),
                 dropout=float(opts["dropout"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
                 loss=str(opts["loss"]), epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),
                 val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),

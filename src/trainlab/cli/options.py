@@ -1,8 +1,9 @@
-"""The ``--data`` options every command that trains on data shares: one vocabulary.
+"""Options shared by the commands that train on data: one vocabulary for each.
 
 ``--data`` takes what ``trainlab.data.load_dataset`` takes: a bundled data set,
 a lecture target, or a CSV file (with ``--target`` and ``--task``); ``--samples``
-sets the points of a lecture target.
+sets the points of a lecture target. ``--model`` takes hidden widths (``64,64``;
+``linear`` for none), read by ``hidden_widths``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import click
 
 from trainlab.data import dataset_names
 
-__all__ = ["data_options"]
+__all__ = ["data_options", "hidden_widths"]
 
 
 def data_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,3 +32,17 @@ def data_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def hidden_widths(value: str) -> list[int]:
+    """``"64,64"`` -> ``[64, 64]``; ``"linear"`` (or empty) -> no hidden layer."""
+    if value.strip().lower() in ("", "linear", "none"):
+        return []
+    try:
+        widths = [int(v) for v in value.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"comma-separated hidden widths such as 64,64; got {value!r}",
+                                 param_hint="--model") from None
+    if any(w < 1 for w in widths):
+        raise click.BadParameter(f"hidden widths must be >= 1; got {value!r}", param_hint="--model")
+    return widths
