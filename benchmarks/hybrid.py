@@ -33,7 +33,7 @@ from torch import Tensor, nn
 from trainlab.data.targets import make_target
 from trainlab.nn import MLP
 from trainlab.optim import Adam
-from trainlab.optim.lsgd import LSGD
+from trainlab.train import LSGDTrainer
 from trainlab.optim.phases import AtStep, Phase, PhasedOptimizer
 from trainlab.optim.second_order import LBFGS
 
@@ -110,7 +110,7 @@ def adam_then_lbfgs(net: nn.Module, x: Tensor, y: Tensor, deadline: float, args:
 
 
 def lsgd(net: nn.Module, x: Tensor, y: Tensor, deadline: float, args: argparse.Namespace) -> str:
-    opt, steps = LSGD(net, lr=args.lr, ridge=args.ridge), 0
+    opt, steps = LSGDTrainer(net, lr=args.lr, ridge=args.ridge), 0
     while time.perf_counter() < deadline:
         opt.step(x, y)
         steps += 1

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -114,9 +115,48 @@ def test_lr_find_mini_batches_and_classification(tmp_path) -> None:
     assert "suggested learning rate" in result.output
 
 
+@pytest.mark.parametrize("data", ["heaviside", "noisy_x2"])
+def test_lr_find_takes_every_data_set_train_takes(data: str, tmp_path) -> None:
+    """One --data vocabulary: the lecture targets work for lr-find as they do for train."""
+    out = tmp_path / "lr.png"
+    result = invoke(f"lr-find --data {data} --samples 60 --model 8 --steps 30 --out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "suggested learning rate" in result.output and out.exists()
+
+
+def test_lr_find_reads_a_csv_file(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 2))
+    rows = ["a,b,price"] + [f"{u:.6f},{v:.6f},{2 * u - v:.6f}" for u, v in x]
+    (tmp_path / "prices.csv").write_text("\n".join(rows) + "\n")
+    result = invoke("lr-find --data", str(tmp_path / "prices.csv"), "--target", "price",
+                    "--model", "8", "--steps", "30", "--out", str(tmp_path / "lr.png"))
+    assert result.exit_code == 0, result.output
+
+
+def test_lr_find_and_train_share_the_data_options() -> None:
+    from trainlab.cli.schedules import lr_find
+    from trainlab.cli.train import train
+
+    def data_help(command):
+        return {p.name: (p.help, p.default) for p in command.params if p.name in ("data", "target", "task", "samples")}
+
+    def model_help(command):
+        return next(p.help for p in command.params if p.opts == ["--model"])
+
+    assert data_help(lr_find) == data_help(train) and len(data_help(train)) == 4
+    assert model_help(lr_find) == model_help(train)
+
+
+def test_lr_find_takes_a_linear_model_as_train_does(tmp_path) -> None:
+    result = invoke("lr-find --data iris --model linear --steps 30 --out", str(tmp_path / "lr.png"))
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize(
     "args, hint",
     [
+        (["--data", "no_such_set"], "noisy_x2"),
         (["--model", "a,b"], "--model"),
         (["--optimizer", "adamz"], "Unknown optimizer"),
         (["--start", "1", "--end", "0.1"], "The 'end' parameter of lr_range_test"),

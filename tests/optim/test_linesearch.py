@@ -8,7 +8,7 @@ import torch
 from torch.optim.lbfgs import _strong_wolfe
 
 from trainlab import problems
-from trainlab.optim.linesearch import backtracking, cubic_minimizer, strong_wolfe
+from trainlab.optim.second_order.linesearch import backtracking, cubic_minimizer, strong_wolfe
 
 
 def line(prob, x0, d):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize._linesearch import scalar_search_wolfe1
 
-from trainlab.optim.more_thuente import more_thuente, safeguarded_step
+from trainlab.optim.second_order.more_thuente import more_thuente, safeguarded_step
 
 # one-dimensional test functions phi(t) with phi'(0) < 0 for the drawn parameters
 SHAPES = {

@@ -20,7 +20,8 @@ from torch.nn import functional as F
 
 from trainlab.constraints import InvalidArgument
 from trainlab.optim import Adam
-from trainlab.schedules import lr_range_test
+from trainlab.report.schedules import plot_range_test
+from trainlab.train import lr_range_test
 from trainlab.schedules.range_test import curve_noise, smooth_log
 
 CURVATURES = (0.05, 1.0, 20.0)
@@ -237,8 +238,21 @@ def test_smoothing_has_no_lag_and_noise_is_measured() -> None:
 
 def test_plot_is_written(tmp_path) -> None:
     result = run(1.0, 10.0, seed=0)
-    path = result.plot(tmp_path / "range.png")
+    path = plot_range_test(result, tmp_path / "range.png")
     with Image.open(path) as im:
         assert im.size == (640, 400)
         assert len(np.unique(np.asarray(im.convert("L")))) > 10  # not a blank canvas
     assert "suggested lr" in result.summary()
+
+
+def test_old_range_test_path_warns_and_imports_no_loop() -> None:
+    """``trainlab.schedules.lr_range_test`` still works for one release, with a warning."""
+    import trainlab.schedules as schedules
+    import trainlab.schedules.range_test as math_module
+
+    with pytest.warns(DeprecationWarning, match="moved to trainlab.train.range_test.lr_range_test"):
+        assert schedules.lr_range_test is lr_range_test
+    with pytest.warns(DeprecationWarning):
+        assert math_module.lr_range_test is lr_range_test
+    with pytest.raises(AttributeError):
+        schedules.no_such_name

@@ -22,7 +22,7 @@ from trainlab.train import (
     HistoryLogger,
     NaNGuard,
     ProgressBar,
-    Schedule,
+    ScheduleCallback,
     Trainer,
     load_checkpoint,
     seed_everything,
@@ -162,7 +162,7 @@ def test_callable_schedule_sets_the_rate_every_step(regression):
     model = net()
     fn = lambda t: 0.1 / (1 + t)  # noqa: E731
     history = Trainer(model, torch.optim.SGD(model.parameters(), lr=9.0), epochs=3, batch_size=16,
-                      callbacks=[Schedule(fn)]).fit(train)
+                      callbacks=[ScheduleCallback(fn)]).fit(train)
     assert history["lr"] == [fn(t) for t in range(9)]
 
 
@@ -177,7 +177,7 @@ def test_callable_schedule_per_epoch_and_other_hyperparameters(regression):
             seen.append(trainer.optimizer.param_groups[0]["momentum"])
 
     Trainer(model, opt, epochs=3, batch_size=16,
-            callbacks=[Schedule(lambda e: 0.5 + 0.1 * e, param="momentum", interval="epoch"), Momentum()]).fit(train)
+            callbacks=[ScheduleCallback(lambda e: 0.5 + 0.1 * e, param="momentum", interval="epoch"), Momentum()]).fit(train)
     assert seen == pytest.approx([0.5] * 3 + [0.6] * 3 + [0.7] * 3)
 
 
@@ -188,14 +188,14 @@ def test_torch_scheduler_steps_per_step_or_epoch(regression):
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
         history = Trainer(model, opt, epochs=4, batch_size=16,
-                          callbacks=[Schedule(sched, interval=interval)]).fit(train)
+                          callbacks=[ScheduleCallback(sched, interval=interval)]).fit(train)
         expected = [0.1 * 0.5 ** ((t // per) // 2) for t in range(12)]
         assert history["lr"] == pytest.approx(expected)
 
 
 def test_schedule_rejects_a_number():
-    with pytest.raises(InvalidArgument, match="'schedule' parameter of Schedule must be a callable"):
-        Schedule(0.1)
+    with pytest.raises(InvalidArgument, match="'schedule' parameter of ScheduleCallback must be a callable"):
+        ScheduleCallback(0.1)
 
 
 # -- NaN guard -----------------------------------------------------------------------------
@@ -335,3 +335,19 @@ def test_history_logger_needs_a_known_suffix():
     with pytest.raises(InvalidArgument, match="'path' parameter of HistoryLogger must be a file name ending in "
                                               ".csv or .json. Got 'log.txt'"):
         HistoryLogger("log.txt")
+
+
+def test_schedule_callback_keeps_its_checkpoint_key_and_old_name():
+    """Renamed from ``Schedule`` (the schedules' base class name): old checkpoints still match, old name warns."""
+    from trainlab.train.callbacks.base import CallbackList
+
+    model = torch.nn.Linear(1, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=2)
+    callbacks = CallbackList([ScheduleCallback(scheduler), ScheduleCallback(lambda t: 0.1, param="momentum")])
+    assert callbacks.keys == ["Schedule", "Schedule#1"]
+    assert set(callbacks.state_dict()) == {"Schedule"}
+    import trainlab.train as train
+
+    with pytest.warns(DeprecationWarning, match="ScheduleCallback"):
+        assert train.Schedule is ScheduleCallback

@@ -82,7 +82,7 @@ def test_existing_run_is_not_overwritten(run_dir):
     out, _ = run_dir
     before = snapshot(out)
     result = CliRunner().invoke(main, ["train", *SMALL, "--out", str(out)])
-    assert result.exit_code == 1 and "continue that one with --resume" in result.output
+    assert result.exit_code == 1 and f"continue that one with --resume {out}" in result.output.replace("\n", "")
     assert snapshot(out) == before
 
 
@@ -148,9 +148,35 @@ def test_bad_checkpoint_on_resume_leaves_the_folder_intact(run_dir, tmp_path, da
         needle = "was written for a different model: '0.weight' has shape [8, 10]"
     else:
         os.remove(out / "config.json")
-        needle = "is not a run folder: it has no config.json"
+        needle = "the run never started there (no config.json"
     before = snapshot(out)
     result = CliRunner().invoke(main, ["train", "--resume", str(out)])
     assert result.exit_code == 1 and needle in result.output.replace("\n", " ")
     assert snapshot(out) == before
     assert not marker.exists()
+
+
+def test_a_run_killed_before_its_config_is_written_says_it_never_started(tmp_path):
+    """Killed during start-up: the folder (or not even that) exists, config.json does not."""
+    for out in (tmp_path / "never_created", tmp_path / "half_made"):
+        if out.name == "half_made":
+            (out / "checkpoints").mkdir(parents=True)
+        result = CliRunner().invoke(main, ["train", "--resume", str(out)])
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1
+        assert f"--resume {out}: the run never started there" in text
+        assert f"Start it with trainlab train --out {out}" in text
+        assert str(tmp_path) + ":" not in text and "Traceback" not in result.output  # not the parent folder
+
+
+def test_diverging_run_with_the_nan_guard_on_gets_advice_that_fits(tmp_path):
+    """The NaN guard is on by default: the advice names the learning rate and lr-find, not NaNGuard."""
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["train", "--data", "heaviside", "--model", "16", "--optimizer", "sgd",
+                                       "--lr", "50", "--epochs", "20", "--out", str(out)])
+    text = " ".join(result.output.split())
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["stop_reason"] in ("diverged", "non_finite"), summary
+    assert result.exit_code == 1
+    assert "NaNGuard" not in summary["message"] and "lower the learning rate" in summary["message"]
+    assert "trainlab lr-find --data heaviside --model 16 --optimizer sgd" in text

@@ -19,7 +19,7 @@ from trainlab.train import (
     EarlyStopping,
     GradientClipping,
     NaNGuard,
-    Schedule,
+    ScheduleCallback,
     Trainer,
     seed_everything,
 )
@@ -42,12 +42,12 @@ class CrashAt(Callback):
 
 def adam_step_lr(model):
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    return opt, [Schedule(torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.7)), GradientClipping(1.0),
+    return opt, [ScheduleCallback(torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.7)), GradientClipping(1.0),
                  NaNGuard(), EarlyStopping(patience=100)]
 
 
 def sgd_lambda(model):
-    return torch.optim.SGD(model.parameters(), lr=0.0, momentum=0.9), [Schedule(lambda t: 0.05 / (1 + 0.01 * t))]
+    return torch.optim.SGD(model.parameters(), lr=0.0, momentum=0.9), [ScheduleCallback(lambda t: 0.05 / (1 + 0.01 * t))]
 
 
 def lbfgs(model):

@@ -11,7 +11,7 @@ import torch
 from trainlab.constraints import InvalidArgument
 from trainlab.nn import MLP
 from trainlab.optim import registry
-from trainlab.optim.descent import batch_order
+from trainlab.train.descent import batch_order
 from trainlab.train import Callback, Trainer, seed_everything
 
 

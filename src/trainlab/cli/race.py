@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from trainlab.experiments.race import DEFAULT_TARGET, rank, run_race
+from trainlab.experiments.time_to_target import DEFAULT_TARGET, compare_time_to_target, rank
 from trainlab.optim import registry
 
 
@@ -55,7 +55,8 @@ def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int 
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="--optimizers") from None
     with console.status("racing optimizers..."):
-        rows = run_race(names, steps=steps, target=target, seed=seed, batch_size=batch_size, tune=not no_tune)
+        rows = compare_time_to_target(names, steps=steps, target=target, seed=seed, batch_size=batch_size,
+                                      tune=not no_tune)
     table = Table(title=f"Optimizer race: diabetes, MLP 10-64-64-1 tanh, {steps} steps, target train MSE {target:g}")
     table.add_column("optimizer", no_wrap=True)
     for col in ("lr", "train MSE", "val MSE", "steps to target", "wall time (s)"):

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from trainlab.cli.options import data_options, hidden_widths
 from trainlab.constraints import InvalidArgument
 
 
@@ -136,7 +137,7 @@ def examples(out: str, steps: int) -> None:
     Example:
       trainlab schedules examples --out out/schedules
     """
-    from trainlab.schedules.examples import write_all
+    from trainlab.experiments.schedule_figures import write_all
 
     with Console().status("drawing seed 000's schedule figures..."):
         paths, final = write_all(Path(out), steps=steps)
@@ -147,13 +148,9 @@ def examples(out: str, steps: int) -> None:
 
 
 @click.command("lr-find")
-@click.option(
-    "--data",
-    default="diabetes",
-    show_default=True,
-    help="A bundled data set (diabetes, breast_cancer, digits, iris).",
-)
-@click.option("--model", "widths", default="64,64", show_default=True, help="Hidden widths of the MLP.")
+@data_options
+@click.option("--model", "widths", default="64,64", show_default=True,
+              help="Hidden widths, comma-separated ('linear': none).")
 @click.option("--activation", default="tanh", show_default=True)
 @click.option(
     "--optimizer", default="sgd", show_default=True, help="A trainlab optimizer (`trainlab race --list`)."
@@ -173,6 +170,9 @@ def examples(out: str, steps: int) -> None:
 )
 def lr_find(
     data: str,
+    target: str | None,
+    task: str,
+    samples: int | None,
     widths: str,
     activation: str,
     optimizer: str,
@@ -192,18 +192,16 @@ def lr_find(
     Examples:
       trainlab lr-find --data diabetes --model 64,64 --optimizer sgd
       trainlab lr-find --data digits --optimizer adam --batch-size 64 --end 1 --out adam-digits.png
+      trainlab lr-find --data heaviside --model 100,100     # a lecture target, as for trainlab train
+      trainlab lr-find --data prices.csv --target price
     """
-    from trainlab.schedules.lr_find import find_on_bundled
+    from trainlab.report.schedules import plot_range_test
+    from trainlab.train.lr_find import find_on_dataset
 
-    try:
-        hidden = tuple(int(w) for w in widths.split(",") if w.strip())
-    except ValueError:
-        raise click.BadParameter(
-            f"expected comma-separated ints, got {widths!r}", param_hint="--model"
-        ) from None
+    hidden = hidden_widths(widths)
     try:
         with Console().status("running the range test..."):
-            result = find_on_bundled(
+            result = find_on_dataset(
                 data,
                 hidden,
                 activation,
@@ -213,11 +211,16 @@ def lr_find(
                 steps=steps,
                 batch_size=batch_size,
                 seed=seed,
+                target=target,
+                task=task,
+                samples=samples,
             )
     except InvalidArgument as err:
         raise _fail(err, "an option") from None
-    path = result.plot(
-        out or f"out/lr-find-{data}-{optimizer}.png",
+    name = Path(data).stem
+    path = plot_range_test(
+        result,
+        out or f"out/lr-find-{name}-{optimizer}.png",
         title=f"Range test: {data}, MLP {widths} {activation}, {optimizer}",
     )
     table = Table(title=f"lr-find: {data}, MLP {widths} {activation}, {optimizer}")

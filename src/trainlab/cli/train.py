@@ -11,26 +11,17 @@ from rich.console import Console
 from rich.table import Table
 
 from trainlab.constraints import InvalidArgument
-from trainlab.data import dataset_names
+from trainlab.cli.options import data_options, hidden_widths
+from trainlab.report.history import LossFigure
+from trainlab.train.callbacks import ProgressBar
 from trainlab.train.checkpoint import CheckpointError
-from trainlab.train.run import RunConfig, resume_run, start_run
+from trainlab.train.run import RunAlreadyStarted, RunConfig, RunNeverStarted, resume_run, start_run
+from trainlab.train.run_layout import RunLayout
 
 # Options that define a run; with --resume they come from the run's config.json.
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
                 "epochs", "batch_size", "val", "test", "seed", "checkpoint_every", "keep_last", "patience", "clip",
                 "nan_guard", "out")
-
-
-def _widths(value: str) -> list[int]:
-    if value.strip().lower() in ("", "linear", "none"):
-        return []
-    try:
-        widths = [int(v) for v in value.split(",")]
-    except ValueError:
-        raise click.BadParameter(f"comma-separated hidden widths such as 64,64; got {value!r}") from None
-    if any(w < 1 for w in widths):
-        raise click.BadParameter(f"hidden widths must be >= 1; got {value!r}")
-    return widths
 
 
 def _batch(value: str) -> int | None:
@@ -47,8 +38,8 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def _print_summary(console: Console, summary: dict, out: str) -> None:
-    table = Table(title=f"trainlab train: {out}")
+def _print_summary(console: Console, summary: dict, layout: RunLayout) -> None:
+    table = Table(title=f"trainlab train: {layout.root}")
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, value in summary.items():
@@ -56,16 +47,43 @@ def _print_summary(console: Console, summary: dict, out: str) -> None:
             table.add_row(key, _fmt(value))
     console.print(table)
     console.print(f"[bold]{summary['stop_reason']}[/bold]: {summary['message']}")
-    console.print(f"files: {out}/history.csv, loss.png, model.pt, summary.json, checkpoints/")
+    console.print(f"files: {layout.root}/{', '.join(layout.outputs())}")
+
+
+def _translate(err: CheckpointError) -> click.ClickException:
+    """A library error about the run folder, in the words of this command's options."""
+    if isinstance(err, RunAlreadyStarted):
+        root = err.layout.root
+        return click.ClickException(f"--out {root} already holds a run; continue that one with --resume {root}, "
+                                    "or choose another --out.")
+    if isinstance(err, RunNeverStarted):
+        root = err.layout.root
+        return click.ClickException(
+            f"--resume {root}: the run never started there (no config.json: it was stopped before writing its "
+            f"config, or the path is wrong), so no step is lost. Start it with  trainlab train --out {root}  "
+            "and the options you meant.")
+    return click.ClickException(str(err))
+
+
+def _config_of(layout: RunLayout) -> RunConfig | None:
+    if not layout.started:
+        return None
+    with open(layout.config, encoding="utf-8") as f:
+        return RunConfig.from_json(f.read(), layout.config)
+
+
+def _lr_find_hint(config: RunConfig) -> str:
+    """How to find a learning rate that fits the run that diverged."""
+    model = ",".join(map(str, config.hidden)) or "linear"
+    data = config.data + (f" --target {config.target}" if config.target else "")
+    data += (f" --task {config.task}" if config.task != "regression" else "")
+    data += (f" --samples {config.samples}" if config.samples else "")
+    return (f"the learning rate {config.lr:g} is too high for this run; find one that fits with  "
+            f"trainlab lr-find --data {data} --model {model} --optimizer {config.optimizer}")
 
 
 @click.command()
-@click.option("--data", default="diabetes", show_default=True,
-              help=f"A data set ({', '.join(dataset_names())}) or a CSV file path (with --target).")
-@click.option("--target", default=None, help="CSV: the column to predict.")
-@click.option("--task", type=click.Choice(["regression", "classification"]), default="regression",
-              show_default=True, help="CSV: how to read the target column.")
-@click.option("--samples", type=click.IntRange(1), default=None, help="Points of a lecture target (default 100).")
+@data_options
 @click.option("--model", default="64,64", show_default=True, help="Hidden widths, comma-separated ('linear': none).")
 @click.option("--activation", default="relu", show_default=True)
 @click.option("--dropout", type=float, default=0.0, show_default=True)
@@ -114,28 +132,38 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
             raise click.UsageError(f"--resume continues a run with its saved config.json; drop {', '.join(given)}.")
     try:
         if resume is not None:
-            out = resume
-            summary = resume_run(resume, progress=not quiet, console=console)
+            layout = RunLayout.of(resume)
+            config = _config_of(layout)
         else:
             if out is None:
                 name = os.path.splitext(os.path.basename(str(opts["data"])))[0]
                 out = os.path.join("runs", "train", f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")
+            layout = RunLayout(out)
             config = RunConfig(
                 data=str(opts["data"]), target=opts["target"], task=str(opts["task"]), samples=opts["samples"],
-                hidden=_widths(str(opts["model"])), activation=str(opts["activation"]),
+                hidden=hidden_widths(str(opts["model"])), activation=str(opts["activation"]),
                 dropout=float(opts["dropout"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
                 loss=str(opts["loss"]), epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),
                 val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),
                 checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
                 patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),
             )
-            console.print(f"run folder: {out}")
-            summary = start_run(out, config, progress=not quiet, console=console)
-    except (InvalidArgument, CheckpointError) as err:
+        title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
+        callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])
+        if resume is not None:
+            summary = resume_run(resume, progress=False, callbacks=callbacks)
+        else:
+            console.print(f"run folder: {layout.root}")
+            summary = start_run(layout.root, config, progress=False, callbacks=callbacks)
+    except CheckpointError as err:
+        raise _translate(err) from None
+    except InvalidArgument as err:
         raise click.ClickException(str(err)) from None
     except KeyboardInterrupt:
-        console.print(f"interrupted; the newest checkpoint is kept: continue with  trainlab train --resume {out}")
+        console.print(f"interrupted; the newest checkpoint is kept: continue with  trainlab train --resume {layout.root}")
         ctx.exit(130)
-    _print_summary(console, summary, out)
+    _print_summary(console, summary, layout)
     if summary["stop_reason"] in ("diverged", "non_finite"):
+        if config is not None:
+            console.print(_lr_find_hint(config))
         ctx.exit(1)

@@ -10,8 +10,9 @@ torch has the algorithm, and are tested equal to it in float64::
 
 Second-order methods (``LBFGS``, ``BFGS``, ``ConjugateGradient``, ``Newton``,
 ``HessianFree``) step with a closure, like ``torch.optim.LBFGS``; ``PhasedOptimizer``
-switches between optimizers (Adam, then L-BFGS); ``LSGD`` solves the last layer by
-least squares.
+switches between optimizers (Adam, then L-BFGS). LSGD, which solves the last
+layer by least squares, steps on data rather than a closure: it is
+``trainlab.train.LSGDTrainer``.
 
 Compose your own from ``trainlab.optim.transforms``::
 
@@ -21,11 +22,11 @@ Compose your own from ``trainlab.optim.transforms``::
     ...     scale_by_learning_rate(1e-3)))
 """
 
+from trainlab.deprecation import relocated
 from trainlab.optim.adam import AdaBound, Adam, Adamax, AdamW, NAdam, RAdam
 from trainlab.optim.adaptive import Adadelta, Adagrad, RMSprop
 from trainlab.optim.asgd import ASGD
 from trainlab.optim.lookahead import Lookahead
-from trainlab.optim.lsgd import LSGD
 from trainlab.optim.phases import AnyOf, AtStep, GradNormBelow, Phase, PhasedOptimizer, Plateau, adam_then_lbfgs
 from trainlab.optim.second_order import BFGS, LBFGS, ConjugateGradient, HessianFree, Newton, StopReason
 from trainlab.optim.sgd import SGD, DecayingGD, GradientControlled, Momentum
@@ -37,6 +38,10 @@ __all__ = [
     "ChainOptimizer", "DecayingGD", "GradientControlled", "Lookahead", "Momentum", "NAdam",
     "RAdam", "RMSprop", "SGD", "Transform", "chain",
     # second order and hybrids (closure-based)
-    "AnyOf", "AtStep", "BFGS", "ConjugateGradient", "GradNormBelow", "HessianFree", "LBFGS", "LSGD",
+    "AnyOf", "AtStep", "BFGS", "ConjugateGradient", "GradNormBelow", "HessianFree", "LBFGS",
     "Newton", "Phase", "PhasedOptimizer", "Plateau", "StopReason", "adam_then_lbfgs",
 ]
+
+# LSGD is no torch optimizer (it steps on data): trainlab.train.LSGDTrainer. This old
+# name works for one release; being looked up lazily, it imports nothing from trainlab.train.
+__getattr__ = relocated(__name__, {"LSGD": "trainlab.train.lsgd:LSGDTrainer"})

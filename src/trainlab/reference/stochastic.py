@@ -3,7 +3,7 @@
 ``grad(x, idx)`` returns the gradient of the loss on the samples ``idx``. Every
 epoch the order is a fresh ``rng.permutation(n)`` of a ``numpy.random.default_rng(seed)``
 generator, cut into consecutive batches (the last may be smaller); this is the
-protocol ``trainlab.optim.descent.descend`` follows, so the two can be compared.
+protocol ``trainlab.train.descent.descend`` follows, so the two can be compared.
 
 Example:
     >>> import numpy as np

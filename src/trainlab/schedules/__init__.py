@@ -1,4 +1,4 @@
-"""Learning-rate schedules as functions of the step, the torch adapter, and the range test.
+"""Learning-rate schedules as functions of the step, the torch adapter, and the range test's rules.
 
 A schedule is a small frozen dataclass, ``step -> float`` (after optax): easy to
 read, plot, test and checkpoint. ``attach`` makes any schedule drive any
@@ -19,7 +19,8 @@ The lower-case names are the same classes, for code that reads like optax.
 ``warmup``          linear or exponential ramp in front of any schedule
 ``join``            schedules one after another, each from its own step 0
 ``ReduceOnPlateau`` cut by a factor when a metric stalls (ReduceLROnPlateau)
-``lr_range_test``   Smith's learning-rate range test, with a suggestion
+``RangeTest``       what a learning-rate range test measured and suggests (the
+                    loop that runs it is ``trainlab.train.lr_range_test``)
 =================== ========================================================
 
 Example:
@@ -45,7 +46,8 @@ from trainlab.schedules.compose import Join, Warmup
 from trainlab.schedules.cosine import Cosine
 from trainlab.schedules.cyclic import Cyclical, OneCycle, OneCycleMomentum
 from trainlab.schedules.plateau import ReduceOnPlateau
-from trainlab.schedules.range_test import RangeTest, lr_range_test
+from trainlab.deprecation import relocated
+from trainlab.schedules.range_test import RangeTest
 
 constant = Constant
 piecewise = Piecewise
@@ -86,7 +88,6 @@ __all__ = [
     "exponential",
     "join",
     "linear",
-    "lr_range_test",
     "multiplicative",
     "onecycle",
     "piecewise",
@@ -94,3 +95,7 @@ __all__ = [
     "power",
     "warmup",
 ]
+
+# The range test's loop trains a model, so it lives in trainlab.train; this old path
+# works for one release and, being looked up lazily, imports nothing from trainlab.train.
+__getattr__ = relocated(__name__, {"lr_range_test": "trainlab.train.range_test:lr_range_test"})

@@ -1,4 +1,5 @@
-"""Training: the ``Trainer``, its callbacks, ``History`` and checkpoints that resume exactly.
+"""Training loops: the ``Trainer``, its callbacks, ``History``, checkpoints that resume exactly,
+the gradient-descent loop ``descend``, the learning-rate range test and ``LSGDTrainer``.
 
 Example:
     >>> import torch
@@ -16,6 +17,7 @@ Example:
     True
 """
 
+from trainlab.deprecation import relocated
 from trainlab.train.callbacks import (
     Callback,
     Checkpoint,
@@ -25,15 +27,22 @@ from trainlab.train.callbacks import (
     MonitorCallback,
     NaNGuard,
     ProgressBar,
-    Schedule,
+    ScheduleCallback,
 )
 from trainlab.train.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint, save_checkpoint
+from trainlab.train.descent import DescentResult, descend
 from trainlab.train.history import History
+from trainlab.train.lsgd import LSGDTrainer
+from trainlab.train.range_test import lr_range_test
 from trainlab.train.rng import capture_rng, restore_rng, seed_everything
 from trainlab.train.trainer import Trainer
 
 __all__ = [
     "Callback", "Checkpoint", "CheckpointError", "EarlyStopping", "GradientClipping", "History",
-    "HistoryLogger", "MonitorCallback", "NaNGuard", "ProgressBar", "Schedule", "Trainer", "capture_rng",
-    "latest_checkpoint", "load_checkpoint", "restore_rng", "save_checkpoint", "seed_everything",
+    "HistoryLogger", "LSGDTrainer", "MonitorCallback", "NaNGuard", "ProgressBar", "ScheduleCallback", "Trainer",
+    "DescentResult", "capture_rng", "descend", "latest_checkpoint", "load_checkpoint", "lr_range_test",
+    "restore_rng", "save_checkpoint", "seed_everything",
 ]
+
+__getattr__ = relocated(__name__, {"Schedule": "trainlab.train.callbacks.schedule:ScheduleCallback"})  # old name
+

@@ -48,6 +48,7 @@ import torch
 from torch import nn
 
 from trainlab.atomic import atomic_torch_save
+from trainlab.train.run_layout import CHECKPOINTS
 
 __all__ = [
     "CheckpointError", "FORMAT", "VERSION", "model_signature", "check_signature", "save_checkpoint",
@@ -186,6 +187,6 @@ def resolve_checkpoint(path: str | os.PathLike[str]) -> str:
     """A checkpoint file itself, or the newest one in a directory or its ``checkpoints/``."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        sub = os.path.join(path, "checkpoints")
+        sub = os.path.join(path, CHECKPOINTS)
         return latest_checkpoint(sub if os.path.isdir(sub) else path)
     return path

@@ -1,20 +1,16 @@
 """A run folder: one training run from a config, that survives being killed.
 
-Layout of ``DIR``::
+The files of the folder are named by ``RunLayout`` (``trainlab.train.run_layout``):
+config.json (written before the first step), history.csv, checkpoints/, model.pt
+and summary.json; pass ``trainlab.report.history.LossFigure`` among ``callbacks``
+to draw loss.png too (``trainlab train`` does).
 
-    config.json      the RunConfig (written first; ``resume`` rebuilds everything from it)
-    history.csv      epoch rows, rewritten atomically after every epoch
-    checkpoints/     step-XXXXXXXX.pt every ``checkpoint_every`` steps (newest ``keep_last``),
-                     best.pt (lowest validation loss), and the final step
-    model.pt         the final model ``state_dict`` (``torch.load(..., weights_only=True)``)
-    loss.png         loss and learning-rate curves
-    summary.json     final train/validation/test metrics and why the run stopped
-
-``start_run`` refuses a folder that already holds a run; ``resume_run`` reads
-``config.json``, rebuilds data, model, optimizer and callbacks exactly as
-before and continues from the newest checkpoint (or a given one) to the
-configured end. Nothing is written before the checkpoint has loaded, so a bad
-checkpoint leaves the folder as it was.
+``start_run`` refuses a folder that already holds a run (``RunAlreadyStarted``);
+``resume_run`` reads ``config.json``, rebuilds data, model, optimizer and callbacks
+exactly as before and continues from the newest checkpoint (or a given one) to the
+configured end; a folder without ``config.json`` holds a run that never started
+(``RunNeverStarted``). Nothing is written before the checkpoint has loaded, so a
+bad checkpoint leaves the folder as it was.
 
 Example:
     >>> import tempfile
@@ -33,20 +29,48 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.console import Console
+from collections.abc import Sequence
 
 from trainlab.constraints import fail
 from trainlab.data import load_dataset, split_standardized
 from trainlab.nn import MLP
 from trainlab.optim import registry
 from trainlab.atomic import atomic_torch_save, atomic_write_text
-from trainlab.train.callbacks import Checkpoint, EarlyStopping, GradientClipping, HistoryLogger, NaNGuard, ProgressBar
+from trainlab.train.callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    GradientClipping,
+    HistoryLogger,
+    NaNGuard,
+    ProgressBar,
+)
 from trainlab.train.checkpoint import CheckpointError, resolve_checkpoint
-from trainlab.train.plot import plot_history
+from trainlab.train.run_layout import RunLayout
 from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
 
-__all__ = ["RunConfig", "start_run", "resume_run", "run_directory_of"]
+__all__ = ["RunAlreadyStarted", "RunConfig", "RunNeverStarted", "resume_run", "run_directory_of", "start_run"]
+
+
+class RunAlreadyStarted(CheckpointError):
+    """``start_run`` into a folder that already holds a run."""
+
+    def __init__(self, layout: RunLayout) -> None:
+        self.layout = layout
+        super().__init__(f"{layout.root} already holds a run ({layout.config} exists); continue it with "
+                         "resume_run or start the new run in another folder.")
+
+
+class RunNeverStarted(CheckpointError):
+    """``resume_run`` on a folder without ``config.json``: no run was ever started there."""
+
+    def __init__(self, layout: RunLayout) -> None:
+        self.layout = layout
+        found = "does not exist" if not os.path.exists(layout.root) else "has no config.json"
+        super().__init__(f"{layout.root} {found}: the run never started (a run writes its config.json before "
+                         "its first step; it was stopped before that, or the path is wrong). Start it with "
+                         "start_run; there is nothing to resume.")
 
 
 @dataclass
@@ -92,7 +116,7 @@ class RunConfig:
 class _Built:
     """Data splits, model and Trainer made from a config."""
 
-    def __init__(self, config: RunConfig, directory: str, progress: bool, console: Console | None) -> None:
+    def __init__(self, config: RunConfig, layout: RunLayout, progress: bool, extra: Sequence[Callback]) -> None:
         c = config
         seed_everything(c.seed)
         ds = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
@@ -105,9 +129,10 @@ class _Built:
         per_epoch = 1 if c.batch_size is None else math.ceil(n / c.batch_size)
         has_val = len(self.parts.val) > 0
         callbacks = [
-            Checkpoint(os.path.join(directory, "checkpoints"), every=c.checkpoint_every or per_epoch,
+            Checkpoint(layout.checkpoints, every=c.checkpoint_every or per_epoch,
                        save_best=has_val, keep_last=c.keep_last),
-            HistoryLogger(os.path.join(directory, "history.csv")),
+            HistoryLogger(layout.history),  # the one writer of history.csv
+            *extra,
         ]
         if c.nan_guard:
             callbacks.append(NaNGuard())
@@ -116,18 +141,16 @@ class _Built:
         if c.patience is not None:
             callbacks.append(EarlyStopping(monitor="val_loss" if has_val else "train_loss", patience=c.patience))
         if progress:
-            callbacks.append(ProgressBar(console))
+            callbacks.append(ProgressBar())
         self.trainer = Trainer(self.model, optimizer, loss=loss, epochs=c.epochs, batch_size=c.batch_size,
                                seed=c.seed, callbacks=callbacks, metrics={"accuracy": "accuracy"} if classify else None)
-        self.trainer.extra["config"] = dataclasses.asdict(c)
+        self.trainer.extra["config"] = dataclasses.asdict(c)  # saved in every checkpoint
         self.val = self.parts.val if has_val else None
 
 
-def _finish(built: _Built, directory: str, config: RunConfig) -> dict[str, Any]:
+def _finish(built: _Built, layout: RunLayout) -> dict[str, Any]:
     trainer, history = built.trainer, built.trainer.history
-    atomic_torch_save(os.path.join(directory, "model.pt"), built.model.state_dict())
-    history.to_csv(os.path.join(directory, "history.csv"))
-    plot_history(history, os.path.join(directory, "loss.png"), title=f"{config.data}: {config.optimizer}, lr {config.lr:g}")
+    atomic_torch_save(layout.model, built.model.state_dict())
     summary: dict[str, Any] = {"stop_reason": history.stop_reason, "message": history.message,
                                "epochs": trainer.epoch, "steps": trainer.global_step,
                                "wall_time": round(trainer.elapsed, 3)}
@@ -136,37 +159,38 @@ def _finish(built: _Built, directory: str, config: RunConfig) -> dict[str, Any]:
         summary.update(trainer.evaluate(built.parts.test, "test"))
     if built.val is not None and history.epochs:
         summary["best_val_loss"] = history.best("val_loss")["val_loss"]
-    atomic_write_text(os.path.join(directory, "summary.json"), json.dumps(summary, indent=1))
+    atomic_write_text(layout.summary, json.dumps(summary, indent=1))
     return summary
 
 
-def start_run(directory: str, config: RunConfig, progress: bool = True, console: Console | None = None) -> dict:
-    """Create run folder ``directory``, train, write the outputs; return the summary."""
-    if os.path.exists(os.path.join(directory, "config.json")):
-        fail("start_run", "out", "a folder without a run in it (continue that one with --resume)", directory)
-    built = _Built(config, directory, progress, console)
-    atomic_write_text(os.path.join(directory, "config.json"), config.to_json())
+def start_run(directory: str, config: RunConfig, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
+    """Create run folder ``directory``, train, write the outputs; return the summary.
+
+    ``progress`` shows a progress bar; ``callbacks`` are added to the run's own
+    (checkpoints, history, NaN guard, ...), e.g. ``LossFigure`` for loss.png.
+    """
+    layout = RunLayout(directory)
+    if layout.started:
+        raise RunAlreadyStarted(layout)
+    built = _Built(config, layout, progress, callbacks)
+    atomic_write_text(layout.config, config.to_json())
     built.trainer.fit(built.parts.train, built.val)
-    return _finish(built, directory, config)
+    return _finish(built, layout)
 
 
 def run_directory_of(path: str) -> str:
     """The run folder of ``path``: the folder itself, or the one above a checkpoint file."""
-    if os.path.isdir(path):
-        return path
-    parent = os.path.dirname(os.path.abspath(path))
-    return os.path.dirname(parent) if os.path.basename(parent) == "checkpoints" else parent
+    return RunLayout.of(path).root
 
 
-def resume_run(path: str, progress: bool = True, console: Console | None = None) -> dict:
+def resume_run(path: str, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
     """Continue the run in folder ``path`` (or from the checkpoint file ``path``) to its end."""
-    directory = run_directory_of(path)
-    config_path = os.path.join(directory, "config.json")
-    if not os.path.isfile(config_path):
-        raise CheckpointError(f"{directory} is not a run folder: it has no config.json.")
-    with open(config_path, encoding="utf-8") as f:
-        config = RunConfig.from_json(f.read(), config_path)
-    built = _Built(config, directory, progress, console)
-    checkpoint = resolve_checkpoint(path if not os.path.isdir(path) else directory)
+    layout = RunLayout.of(path)
+    if not layout.started:
+        raise RunNeverStarted(layout)
+    with open(layout.config, encoding="utf-8") as f:
+        config = RunConfig.from_json(f.read(), layout.config)
+    built = _Built(config, layout, progress, callbacks)
+    checkpoint = resolve_checkpoint(path if not os.path.isdir(path) else layout.root)
     built.trainer.resume(checkpoint, built.parts.train, built.val)
-    return _finish(built, directory, config)
+    return _finish(built, layout)

@@ -9,7 +9,7 @@ back-propagates and returns the loss. First-order torch optimizers call it once,
 Batching (SPEC B1; seeds 000, 002, 004), by ``batch_size``: ``None`` - full batch,
 one step per epoch; ``1`` - stochastic gradient descent, one sample per step,
 reshuffled every epoch; ``k`` - mini-batches of ``k`` (the last may be smaller).
-The order is ``trainlab.optim.descent.batch_order`` drawn from the Trainer's own
+The order is ``trainlab.train.descent.batch_order`` drawn from the Trainer's own
 ``numpy.random.default_rng(seed)``. At the start of a fresh fit the same seed
 also seeds torch, which fixes dropout masks (build the model after
 ``seed_everything(seed)`` to fix its initialization too).
@@ -53,7 +53,7 @@ import torch
 from torch import Tensor, nn
 
 from trainlab.constraints import BOOL, POSITIVE_INT, Optional, Satisfies, check, fail
-from trainlab.optim.descent import batch_order
+from trainlab.train.descent import batch_order
 from trainlab.train.callbacks.base import Callback, CallbackList
 from trainlab.train.checkpoint import (
     CheckpointError,
@@ -118,7 +118,7 @@ class Trainer:
         self.epochs, self.batch_size, self.seed, self.eval_train = epochs, batch_size, seed, eval_train
         self.callbacks = CallbackList(callbacks)
         self.history = History()
-        self.extra: dict[str, Any] = {}  # saved in every checkpoint (the CLI keeps its config here)
+        self.extra: dict[str, Any] = {}  # saved in every checkpoint (a run folder keeps its config here)
         # position in the run
         self.epoch = 0  # finished epochs
         self.batch_index = 0  # next batch of the current epoch
@@ -126,8 +126,10 @@ class Trainer:
         self.order: list[Tensor] | None = None  # the current epoch's batches
         self.data_rng = np.random.default_rng(seed)
         # flags callbacks read and write
-        self.lr_scale = 1.0  # lowered by NaNGuard; Schedule multiplies its value by it
-        self.skip_step = False  # set during a step to make the optimizer skip it
+        self.lr_scale = 1.0  # lowered by NaNGuard; ScheduleCallback multiplies its value by it
+        # Set during a step by a guard that voided it (NaNGuard nulls the gradients, so the optimizer
+        # leaves the parameters alone); a non-finite loss is then not reported as a divergence.
+        self.skip_step = False
         self.should_stop = False
         self.finished = False
         self.train_data: TensorPair | None = None
@@ -254,7 +256,7 @@ class Trainer:
         self.callbacks.on_step_end(self, row)
         if not math.isfinite(loss) and not self.skip_step:
             self.stop("diverged", f"the training loss became {loss} at step {self.global_step} "
-                      f"(epoch {self.epoch + 1}); lower the learning rate, or add GradientClipping or NaNGuard")
+                      f"(epoch {self.epoch + 1}); {self.divergence_advice()}")
 
     def _end_epoch(self) -> None:
         logs: dict[str, float] = {"epoch": self.epoch + 1, "step": self.global_step}
@@ -272,7 +274,14 @@ class Trainer:
         self.callbacks.on_epoch_end(self, logs)
         if not math.isfinite(logs.get("train_loss", 0.0)):
             self.stop("diverged", f"the training loss is {logs['train_loss']} after epoch {logs['epoch']}; "
-                      "lower the learning rate, or add GradientClipping or NaNGuard")
+                      f"{self.divergence_advice()}")
+
+    def divergence_advice(self) -> str:
+        """What to do about a diverging run, naming only the guards this run does not have yet."""
+        advice = "lower the learning rate (trainlab.train.lr_range_test finds one that fits)"
+        present = {type(cb).__name__ for cb in self.callbacks}
+        missing = [name for name in ("GradientClipping", "NaNGuard") if name not in present]
+        return advice + (f", or add {' or '.join(missing)}" if missing else "")
 
     def _grad_norm(self) -> float:
         grads = [p.grad.detach() for p in self.model.parameters() if p.grad is not None]

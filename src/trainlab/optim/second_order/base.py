@@ -130,7 +130,7 @@ class ClosureOptimizer(Optimizer, Constrained):
 
 
 class LineFunction:
-    """``phi(t) = f(x + t d)`` and ``phi'(t)``, for the line searches in ``trainlab.optim.linesearch``.
+    """``phi(t) = f(x + t d)`` and ``phi'(t)``, for the line searches in ``trainlab.optim.second_order.linesearch``.
 
     Each call moves the parameters to ``x + t d``, calls the closure (counted by
     the optimizer) and moves them back; the gradient at every trial is kept so the

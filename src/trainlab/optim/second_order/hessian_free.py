@@ -48,7 +48,7 @@ import torch
 from torch import Tensor
 
 from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, Options, Satisfies
-from trainlab.optim.linesearch import backtracking
+from trainlab.optim.second_order.linesearch import backtracking
 from trainlab.optim.second_order._closure import add_flat_, clone_params, restore_params, value_only
 from trainlab.optim.second_order.curvature import GaussNewton, hessian_vector_product
 from trainlab.optim.second_order.damped_loop import DampedOptimizer

@@ -46,8 +46,8 @@ from torch import Tensor
 from trainlab.constraints import (
     BOOL, NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, Optional, Options, fail,
 )
-from trainlab.optim.linesearch import LineSearchResult, backtracking, strong_wolfe
-from trainlab.optim.more_thuente import more_thuente
+from trainlab.optim.second_order.linesearch import LineSearchResult, backtracking, strong_wolfe
+from trainlab.optim.second_order.more_thuente import more_thuente
 from trainlab.optim.second_order._closure import add_flat_
 from trainlab.optim.second_order.base import ClosureOptimizer, LineFunction, StopReason, first_step, max_abs
 

@@ -12,9 +12,12 @@ from trainlab.train.callbacks.early_stopping import EarlyStopping
 from trainlab.train.callbacks.logger import HistoryLogger
 from trainlab.train.callbacks.nan_guard import NaNGuard
 from trainlab.train.callbacks.progress import ProgressBar
-from trainlab.train.callbacks.schedule import Schedule
+from trainlab.train.callbacks.schedule import ScheduleCallback
+from trainlab.deprecation import relocated
 
 __all__ = [
     "Callback", "CallbackList", "Checkpoint", "EarlyStopping", "GradientClipping", "HistoryLogger",
-    "MonitorCallback", "NaNGuard", "ProgressBar", "Schedule",
+    "MonitorCallback", "NaNGuard", "ProgressBar", "ScheduleCallback",
 ]
+
+__getattr__ = relocated(__name__, {"Schedule": "trainlab.train.callbacks.schedule:ScheduleCallback"})  # old name

@@ -47,6 +47,7 @@ class Callback:
     """Do-nothing hooks; subclass and override what you need."""
 
     order: int = 0
+    state_key: str | None = None  # its name in checkpoints (default: the class name)
 
     def on_fit_start(self, trainer: Trainer) -> None: ...
     def on_epoch_start(self, trainer: Trainer) -> None: ...
@@ -81,7 +82,7 @@ class CallbackList:
         counts: Counter[str] = Counter()
         self.keys = []
         for cb in self.callbacks:  # "EarlyStopping", or "Schedule#1" for a second one
-            name = type(cb).__name__
+            name = cb.state_key or type(cb).__name__
             self.keys.append(name if counts[name] == 0 else f"{name}#{counts[name]}")
             counts[name] += 1
 

@@ -8,7 +8,7 @@ The rule, each step:
    overflow, or a line search can wander), restore the last good parameters
    and optimizer state, kept from the end of the previous good step;
 3. on a bad step multiply every group's learning rate (and ``trainer.lr_scale``,
-   which ``Schedule`` honours) by ``factor``; after ``patience`` bad steps in a
+   which ``ScheduleCallback`` honours) by ``factor``; after ``patience`` bad steps in a
    row stop the run (``stop_reason="non_finite"``) with the last good state in
    the model.
 
@@ -96,8 +96,8 @@ class NaNGuard(Callback):
                 group["lr"] = lr * self.factor
         if self.bad_in_row >= self.patience:
             trainer.stop("non_finite", f"{self.bad_in_row} non-finite steps in a row (last at step "
-                         f"{trainer.global_step}); the model holds the last good state. Lower the learning "
-                         "rate or add GradientClipping.")
+                         f"{trainer.global_step}); the model holds the last good state; "
+                         f"{trainer.divergence_advice()}.")
 
     def state_dict(self) -> dict[str, Any]:
         return {"bad_in_row": self.bad_in_row, "skipped": self.skipped}

@@ -1,4 +1,4 @@
-"""``Schedule``: drive a hyperparameter from a schedule, step by step or epoch by epoch.
+"""``ScheduleCallback``: drive a hyperparameter from a schedule, step by step or epoch by epoch.
 
 Accepts either
 
@@ -14,7 +14,7 @@ Accepts either
 
 Example:
     >>> import math
-    >>> warm_cosine = Schedule(lambda t: 1e-3 * 0.5 * (1 + math.cos(math.pi * min(t, 1000) / 1000)))
+    >>> warm_cosine = ScheduleCallback(lambda t: 1e-3 * 0.5 * (1 + math.cos(math.pi * min(t, 1000) / 1000)))
 """
 
 from __future__ import annotations
@@ -25,23 +25,30 @@ from typing import Any
 from torch.optim.lr_scheduler import LRScheduler
 
 from trainlab.constraints import Options, Satisfies, check
+from trainlab.deprecation import relocated
 from trainlab.train.callbacks.base import Callback, Logs
 
-__all__ = ["Schedule"]
+__all__ = ["ScheduleCallback"]
 
 _SCHEDULE = Satisfies(lambda s: isinstance(s, LRScheduler) or callable(s),
                       "a callable step -> value or a torch LRScheduler")
 _PARAM = Satisfies(lambda p: isinstance(p, str) and bool(p), "a hyperparameter name such as 'lr'")
 
 
-class Schedule(Callback):
-    """Set ``param`` from ``schedule`` each step (or epoch)."""
+class ScheduleCallback(Callback):
+    """Set ``param`` from ``schedule`` each step (or epoch).
+
+    (Called ``Schedule`` before, a name it shared with the base class of the
+    schedules themselves, ``trainlab.schedules.Schedule``.)
+    """
+
+    state_key = "Schedule"  # its key in checkpoints, unchanged by the rename so old runs resume
 
     def __init__(self, schedule: Callable[[int], float] | LRScheduler, param: str = "lr",
                  interval: str = "step") -> None:
-        check("Schedule", "schedule", schedule, _SCHEDULE)
-        check("Schedule", "param", param, _PARAM)
-        check("Schedule", "interval", interval, Options(("step", "epoch")))
+        check("ScheduleCallback", "schedule", schedule, _SCHEDULE)
+        check("ScheduleCallback", "param", param, _PARAM)
+        check("ScheduleCallback", "interval", interval, Options(("step", "epoch")))
         self.schedule, self.param, self.interval = schedule, param, interval
         self.scheduler = schedule if isinstance(schedule, LRScheduler) else None
 
@@ -69,3 +76,6 @@ class Schedule(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if self.scheduler is not None and "scheduler" in state:
             self.scheduler.load_state_dict(state["scheduler"])
+
+
+__getattr__ = relocated(__name__, {"Schedule": f"{__name__}:ScheduleCallback"})  # the old name, for one release

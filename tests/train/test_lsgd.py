@@ -9,7 +9,7 @@ from tests.optim.second_order_cases import tiny_regression
 from trainlab.constraints import InvalidArgument
 from trainlab.nn import MLP
 from trainlab.optim import Adam
-from trainlab.optim.lsgd import LSGD, ridge_solve
+from trainlab.train.lsgd import LSGDTrainer, ridge_solve
 
 
 @pytest.mark.parametrize("solver", ["cholesky", "lstsq"])
@@ -41,7 +41,7 @@ def test_singular_features_fall_back_to_lstsq():
 
 def test_solve_head_makes_the_last_layer_optimal():
     net, x, y = tiny_regression()
-    lsgd = LSGD(net, ridge=0.0)
+    lsgd = LSGDTrainer(net, ridge=0.0)
     lsgd.solve_head(x, y)
     loss = torch.nn.functional.mse_loss(net(x), y)
     grads = torch.autograd.grad(loss, list(net[-1].parameters()))
@@ -50,7 +50,7 @@ def test_solve_head_makes_the_last_layer_optimal():
 
 def test_gradient_steps_touch_only_the_hidden_layers():
     net, x, y = tiny_regression()
-    lsgd = LSGD(net, lr=1e-2)
+    lsgd = LSGDTrainer(net, lr=1e-2)
     head_ids = {id(p) for p in net[-1].parameters()}
     assert all(id(p) not in head_ids for g in lsgd.optimizer.param_groups for p in g["params"])
     hidden_before = net[0].weight.detach().clone()
@@ -61,7 +61,7 @@ def test_gradient_steps_touch_only_the_hidden_layers():
 
 def test_beats_adam_alone_at_equal_steps():
     net, x, y = tiny_regression()
-    lsgd = LSGD(net, lr=1e-2)
+    lsgd = LSGDTrainer(net, lr=1e-2)
     for _ in range(100):
         lsgd.step(x, y)
     lsgd.solve_head(x, y)
@@ -81,23 +81,48 @@ def test_custom_features_head_and_optimizer_and_state_dict():
     head = torch.nn.Linear(6, 1).double()
     model = torch.nn.Sequential(body, head)
     x = torch.linspace(-1, 1, 20, dtype=torch.float64).unsqueeze(1)
-    lsgd = LSGD(model, optimizer=lambda ps: torch.optim.SGD(ps, lr=0.1), features=body, head=head, gd_steps=2)
+    lsgd = LSGDTrainer(model, optimizer=lambda ps: torch.optim.SGD(ps, lr=0.1), features=body, head=head, gd_steps=2)
     lsgd.step(x, x**2)
     state = lsgd.state_dict()
-    other = LSGD(model, optimizer=lambda ps: torch.optim.SGD(ps, lr=0.1), features=body, head=head)
+    other = LSGDTrainer(model, optimizer=lambda ps: torch.optim.SGD(ps, lr=0.1), features=body, head=head)
     other.load_state_dict(state)
     assert other.steps == 1
 
 
 def test_bad_arguments():
     net = MLP([1, 4, 1])
-    with pytest.raises(InvalidArgument, match="'ridge' parameter of LSGD"):
-        LSGD(net, ridge=-1.0)
-    with pytest.raises(InvalidArgument, match="'solver' parameter of LSGD"):
-        LSGD(net, solver="qr")
-    with pytest.raises(InvalidArgument, match="'gd_steps' parameter of LSGD"):
-        LSGD(net, gd_steps=0)
-    with pytest.raises(InvalidArgument, match="'model' parameter of LSGD"):
-        LSGD(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.Tanh()))
-    with pytest.raises(InvalidArgument, match="'features' parameter of LSGD"):
-        LSGD(net, head=net[-1])
+    with pytest.raises(InvalidArgument, match="'ridge' parameter of LSGDTrainer"):
+        LSGDTrainer(net, ridge=-1.0)
+    with pytest.raises(InvalidArgument, match="'solver' parameter of LSGDTrainer"):
+        LSGDTrainer(net, solver="qr")
+    with pytest.raises(InvalidArgument, match="'gd_steps' parameter of LSGDTrainer"):
+        LSGDTrainer(net, gd_steps=0)
+    with pytest.raises(InvalidArgument, match="'model' parameter of LSGDTrainer"):
+        LSGDTrainer(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.Tanh()))
+    with pytest.raises(InvalidArgument, match="'features' parameter of LSGDTrainer"):
+        LSGDTrainer(net, head=net[-1])
+
+
+def test_fit_is_repeated_steps() -> None:
+    """``fit(x, y, steps)`` gives the same losses and weights as calling ``step`` that often."""
+    x = torch.linspace(-1, 1, 40, dtype=torch.float64).unsqueeze(1)
+    runs = []
+    for use_fit in (True, False):
+        torch.manual_seed(3)
+        net = MLP([1, 8, 1], activation="tanh").double()
+        trainer = LSGDTrainer(net, lr=1e-2)
+        losses = trainer.fit(x, x**2, steps=5) if use_fit else [trainer.step(x, x**2) for _ in range(5)]
+        runs.append((losses, [p.detach().clone() for p in net.parameters()]))
+    assert runs[0][0] == runs[1][0]
+    assert all(torch.equal(a, b) for a, b in zip(runs[0][1], runs[1][1], strict=True))
+
+
+def test_old_lsgd_paths_warn_and_give_the_trainer() -> None:
+    import trainlab.optim as optim
+    from trainlab.optim import lsgd as old_module
+
+    with pytest.warns(DeprecationWarning, match="trainlab.train.lsgd.LSGDTrainer"):
+        assert optim.LSGD is LSGDTrainer
+    with pytest.warns(DeprecationWarning, match="moved to trainlab.train.lsgd"):
+        assert old_module.LSGD is LSGDTrainer
+    assert "LSGD" not in optim.__all__

@@ -7,7 +7,7 @@ from torch.nn import functional as F
 
 import trainlab.optim as tl
 from trainlab import reference as ref
-from trainlab.optim.descent import descend
+from trainlab.train.descent import descend
 
 rng = np.random.default_rng(7)
 X_NP = rng.normal(size=(23, 3))

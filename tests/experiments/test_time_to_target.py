@@ -3,11 +3,11 @@ import math
 from click.testing import CliRunner
 
 from trainlab.cli import main
-from trainlab.experiments.race import run_race
+from trainlab.experiments.time_to_target import compare_time_to_target
 
 
 def test_race_rows_are_complete_and_adaptive_methods_reach_target_first():
-    rows = run_race(["sgd", "adam"], steps=150, target=0.45, tune=False)
+    rows = compare_time_to_target(["sgd", "adam"], steps=150, target=0.45, tune=False)
     by = {r.name: r for r in rows}
     assert set(by) == {"sgd", "adam"}
     for r in rows:
