@@ -1,6 +1,15 @@
 import pytest
 import torch
 
+try:  # property-based tests (tests/fuzz): small budgets, no per-example deadline on a shared machine
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("trainlab", max_examples=30, deadline=None, derandomize=True, database=None,
+                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    settings.load_profile("trainlab")
+except ImportError:  # hypothesis is in the dev extra; the fuzz tests skip without it
+    pass
+
 # The test models are tiny; on a 2-core machine torch's thread pool costs more than it gives.
 torch.set_num_threads(1)
 
