@@ -20,11 +20,13 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from trainlab.cli import main  # noqa: E402
 from trainlab.constraints import InvalidArgument  # noqa: E402
 from trainlab.data import load_dataset  # noqa: E402
 from trainlab.nn import MLP  # noqa: E402
@@ -199,3 +201,48 @@ def test_a_checkpoint_with_a_damaged_local_header_is_refused(step_file, tmp_path
     path.write_bytes(b"\x00" + step_file.read_bytes()[1:])
     with pytest.raises(CheckpointError, match="corrupt"):
         trainer(str(tmp_path / "out")).resume(str(path), data())
+
+
+# ------------------------------------------------------------------------------ the same through the CLI
+
+CLI_RUN = ["train", "--data", "noisy_x2", "--samples", "24", "--epochs", "2", "--batch-size", "8",
+           "--checkpoint-every", "2", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """Two finished runs of different model shapes (4 and 6 hidden units)."""
+    root = tmp_path_factory.mktemp("runs")
+    for hidden in ("4", "6"):
+        result = CliRunner().invoke(main, [*CLI_RUN, "--model", hidden, "--out", str(root / hidden)])
+        assert result.exit_code == 0, result.output
+    return root
+
+
+def resume(path):
+    result = CliRunner().invoke(main, ["train", "--resume", str(path), "--quiet"], catch_exceptions=True)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_cli_resume_refuses_a_checkpoint_of_another_model_shape(two_runs, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(two_runs / "4", run)
+    newest = max(n for n in os.listdir(run / "checkpoints") if n.startswith("step-"))
+    foreign = run / "checkpoints" / "step-99999999.pt"  # the newest: resume picks it
+    shutil.copy(two_runs / "6" / "checkpoints" / newest, foreign)
+    for path in (run, foreign):
+        result = resume(path)
+        assert result.exit_code != 0 and "different model" in result.output, result.output
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_cli_resume_of_a_damaged_newest_checkpoint_fails_clearly(two_runs, tmp_path, damage):
+    run = tmp_path / "run"
+    shutil.copytree(two_runs / "4", run)
+    newest = run / "checkpoints" / max(n for n in os.listdir(run / "checkpoints") if n.startswith("step-"))
+    blob = newest.read_bytes()
+    newest.write_bytes({"truncate": blob[: len(blob) // 2], "garbage": os.urandom(256), "empty": b""}[damage])
+    result = resume(run)
+    assert result.exit_code != 0 and newest.name in result.output, result.output
