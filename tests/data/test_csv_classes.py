@@ -94,7 +94,8 @@ def test_an_empty_feature_cell_names_line_and_column(tmp_path):
 def test_a_mixed_target_column_is_a_typo_not_classes(tmp_path):
     path = tmp_path / "typo.csv"
     path.write_text("a,y\n1,2.5\n2,3..1\n")
-    with pytest.raises(InvalidArgument, match=r"target column 'y' .* must hold numbers. Got '3..1' in line 3"):
+    needle = r"target column 'y' .* must hold numbers. Got '3..1' in line 3"
+    with pytest.raises(InvalidArgument, match=needle):
         load_dataset(str(path), target="y")
 
 

@@ -65,7 +65,8 @@ def check_loaded_or_refused(path, target, task):
 
 
 @settings(max_examples=40)
-@given(header=HEADER, data=st.data(), bom=st.booleans(), task=st.sampled_from(["regression", "classification"]))
+@given(header=HEADER, data=st.data(), bom=st.booleans(),
+       task=st.sampled_from(["regression", "classification"]))
 def test_any_table_loads_cleanly_or_is_refused_clearly(tmp_path_factory, header, data, bom, task):
     rows = data.draw(st.lists(st.lists(CELL, min_size=len(header), max_size=len(header)), max_size=6))
     if data.draw(st.booleans()) and rows:  # a ragged row now and then
@@ -77,7 +78,8 @@ def test_any_table_loads_cleanly_or_is_refused_clearly(tmp_path_factory, header,
 
 
 @settings(max_examples=30)
-@given(values=st.lists(st.lists(st.floats(-1e6, 1e6, width=64), min_size=3, max_size=3), min_size=1, max_size=6),
+@given(values=st.lists(st.lists(st.floats(-1e6, 1e6, width=64), min_size=3, max_size=3),
+                       min_size=1, max_size=6),
        bom=st.booleans())
 def test_a_table_of_finite_numbers_always_loads_exactly(tmp_path_factory, values, bom):
     path = tmp_path_factory.mktemp("csv") / "ok.csv"

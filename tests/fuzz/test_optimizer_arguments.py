@@ -86,7 +86,7 @@ def default_of(cls, name):
 
 
 def valid(cls, name, constraint, value):
-    """Accepted by the declaration, or the constructor's own default (e.g. ``max_eval=None``, resolved in it)."""
+    """Accepted by the declaration, or the constructor's own default (``max_eval=None``, resolved in it)."""
     default = default_of(cls, name)
     return constraint.accepts(value) or (value is default if default is None else False)
 
@@ -94,7 +94,7 @@ def valid(cls, name, constraint, value):
 def values(constraint):
     """Every kind of value, plus the constraint's own options where it has a fixed set."""
     kinds = [
-        st.builds(torch.tensor, st.sampled_from([0.01, -1.0, 0.5])),  # 0-dim tensors (torch takes a tensor lr)
+        st.builds(torch.tensor, st.sampled_from([0.01, -1.0, 0.5])),  # 0-dim tensors (as a tensor lr)
         st.floats(allow_nan=True, allow_infinity=True),
         st.floats(min_value=-2.0, max_value=2.0),
         st.sampled_from([0.0, 1.0, -0.0, 1e-300, 1e300, math.inf, -math.inf, math.nan]),
@@ -111,7 +111,8 @@ def values(constraint):
     return st.one_of(*kinds)
 
 
-TYPICAL = [0.0, 1e-8, 0.1, 0.5, 0.9, 0.99, 1.0, 2.0, 10.0, 1, 2, 5, 20, True, False, None, (0.9, 0.999), (0.0, 0.5)]
+TYPICAL = [0.0, 1e-8, 0.1, 0.5, 0.9, 0.99, 1.0, 2.0, 10.0, 1, 2, 5, 20, True, False, None,
+           (0.9, 0.999), (0.0, 0.5)]
 
 
 def valid_values(cls, name, constraint):

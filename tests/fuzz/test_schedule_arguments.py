@@ -101,7 +101,8 @@ def test_a_fuzzed_schedule_argument_builds_or_fails_clearly(entry, name, data):
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
 @settings(max_examples=10)
-@given(step=st.one_of(st.integers(-10**6, -1), st.floats(allow_nan=True), st.booleans(), st.none(), st.text(max_size=3)))
+@given(step=st.one_of(st.integers(-10**6, -1), st.floats(allow_nan=True), st.booleans(), st.none(),
+                      st.text(max_size=3)))
 def test_a_bad_step_is_one_clear_error(entry, step):
     schedule = registry.build(entry.name)
     with pytest.raises(InvalidArgument, match=r"'step' parameter"):
@@ -114,7 +115,8 @@ def test_a_bad_step_is_one_clear_error(entry, step):
 def test_text_arguments_as_the_command_line_gives_them(entry, data):
     """``--set KEY=VALUE``: any text for a known field builds or fails with ``InvalidArgument``."""
     name = data.draw(st.sampled_from(entry.fields()))
-    text = data.draw(st.one_of(st.text(max_size=8), st.sampled_from(["1e400", "-1", "nan", "inf", "1,2", ",", "none",
+    text = data.draw(st.one_of(st.text(max_size=8), st.sampled_from(["1e400", "-1", "nan", "inf", "1,2", ",",
+                                                                     "none",
                                                                      "true", "0", "0.5", "1,2,3"])))
     try:
         schedule = registry.build(entry.name, **{name: text})
@@ -127,22 +129,23 @@ def test_text_arguments_as_the_command_line_gives_them(entry, data):
 
 INFINITE = [(e, f) for e, f in CASES if e.cls.constraints[f].accepts(math.inf)]
 # Interval(0, None) ("[0, inf)") accepts inf, and these schedules then give NaN.
-NAN_FROM_INF = {"exponential-init", "exponential-rate", "step-init", "power-beta", "polynomial-end", "linear-init",
+NAN_FROM_INF = {"exponential-init", "exponential-rate", "step-init", "power-beta", "polynomial-end",
+                "linear-init",
                 "linear-end", "multiplicative-init", "cosine-init", "cosine-end", "sgdr-end", "cyclical-peak",
                 "onecycle-peak", "onecycle-momentum-peak", "piecewise-values"}
 
 
 def _infinite_case(entry, name):
     case = f"{entry.name}-{name}"
-    marks = ([pytest.mark.xfail(strict=True, reason="the declared range '[0, inf)' (Interval(0, None)) accepts "
-                                                    "inf, and the schedule then gives NaN at some step")]
-             if case in NAN_FROM_INF else [])
+    reason = "the declared range '[0, inf)' (Interval(0, None)) accepts inf, and the schedule then gives NaN"
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if case in NAN_FROM_INF else []
     return pytest.param(entry, name, id=case, marks=marks)
 
 
 @pytest.mark.parametrize(("entry", "name"), [_infinite_case(e, f) for e, f in INFINITE])
 def test_an_infinite_argument_is_refused_or_harmless(entry, name):
-    value = math.inf if not isinstance(entry.defaults.get(name), tuple) else (math.inf,) * len(entry.defaults[name])
+    default = entry.defaults.get(name)
+    value = (math.inf,) * len(default) if isinstance(default, tuple) else math.inf
     try:
         schedule = entry.cls(**{**entry.defaults, name: value})
     except InvalidArgument as err:
@@ -157,12 +160,13 @@ def test_an_infinite_argument_is_refused_or_harmless(entry, name):
                    "reaching inf")
 @pytest.mark.parametrize("name", ["exponential", "multiplicative"])
 def test_a_growing_schedule_saturates_instead_of_raising(name):
-    schedule = registry.build(name, **({"gamma": 2.0, "rate": None} if name == "exponential" else {"factor": 2.0}))
+    growth = {"gamma": 2.0, "rate": None} if name == "exponential" else {"factor": 2.0}
+    schedule = registry.build(name, **growth)
     assert schedule(10**4) == math.inf
 
 
-@pytest.mark.xfail(strict=True, reason="OneCycle's linear anneal extrapolates past total_steps and goes below 0 "
-                   "(onecycle(0.1, 1000, anneal='linear')(1000) = -1.4e-4)")
+@pytest.mark.xfail(strict=True, reason="OneCycle's linear anneal extrapolates past total_steps and goes "
+                   "below 0 (onecycle(0.1, 1000, anneal='linear')(1000) = -1.4e-4)")
 def test_linear_one_cycle_stays_at_its_final_value_past_its_end():
     schedule = registry.build("onecycle", anneal="linear")
     final = schedule(schedule.arguments()["total_steps"] - 1)

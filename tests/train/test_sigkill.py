@@ -1,4 +1,4 @@
-"""Loss of work is impossible: ``trainlab train`` killed with SIGKILL at 20 random moments resumes to the same bits.
+"""Loss of work is impossible: ``trainlab train`` SIGKILLed at 20 random moments resumes to the same bits.
 
 One uninterrupted run gives the reference ``model.pt`` and history. Twenty
 victims run the same command into their own folders and are killed with
@@ -11,8 +11,9 @@ victims run the same command into their own folders and are killed with
 * during a checkpoint write or a history write: the moment the writer's
   temporary file appears (``.step-XXXXXXXX.pt.tmp-PID``, ``.history.csv.tmp-PID``).
 
-To keep one interpreter start-up for all but the start-up victims, they are
-forked from this test process (``trainlab.cli.main`` runs in the child, exactly
+Figures are written but not drawn (the ``blank_figures`` fixture). To keep
+one interpreter start-up for all but the start-up victims, they are forked from
+this test process (``trainlab.cli.main`` runs in the child, exactly
 as ``python -m trainlab`` would run it). Then, for every folder:
 
 * nothing is unreadable: ``config.json`` parses, every checkpoint loads, and
@@ -47,10 +48,11 @@ from trainlab.train.checkpoint import list_checkpoints, load_checkpoint
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 # 160 points of the noisy sine: 112 training rows in batches of 4, 28 steps an epoch, 84 steps;
 # a checkpoint every 3 steps and a history row every epoch, so writes are frequent.
-ARGS = ["train", "--data", "noisy_sine", "--samples", "160", "--model", "8", "--dropout", "0.1", "--optimizer",
-        "adam", "--lr", "3e-3", "--epochs", "3", "--batch-size", "4", "--checkpoint-every", "3", "--keep-last", "2",
+ARGS = ["train", "--data", "noisy_sine", "--samples", "160", "--model", "8", "--dropout", "0.1",
+        "--optimizer", "adam", "--lr", "3e-3", "--epochs", "3", "--batch-size", "4",
+        "--checkpoint-every", "3", "--keep-last", "2",
         "--quiet"]
-# how many victims die in each phase (20 in all); "startup" ones are real interpreters, each costing a start-up
+# how many victims die in each phase (20 in all); "startup" victims are real interpreters
 PHASES = {"startup": 3, "setup": 3, "step": 5, "checkpoint write": 5, "history write": 4}
 TIMEOUT = 120.0
 
@@ -145,22 +147,10 @@ def check_readable(out, reference_rows):
         assert rows == reference_rows[: len(rows)], f"{out}: history.csv is not a prefix of the reference"
 
 
-@pytest.fixture
-def fast_figures(monkeypatch):
-    """loss.png is written (as a file) but not drawn: drawing would dominate every run."""
-    import matplotlib.figure
-
-    def savefig(self, fname, *args, **kwargs):
-        with open(fname, "wb") as f:
-            f.write(b"\x89PNG\r\n\x1a\n")
-
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods(),
                     reason="needs fork and SIGKILL (POSIX)")
-def test_twenty_random_sigkills_each_resume_to_the_same_bits(tmp_path, fast_figures):
+def test_twenty_random_sigkills_each_resume_to_the_same_bits(tmp_path, blank_figures):
     reference = tmp_path / "reference"
     result = cli(*ARGS, "--out", str(reference))
     assert result.exit_code == 0, result.output
@@ -180,17 +170,20 @@ def test_twenty_random_sigkills_each_resume_to_the_same_bits(tmp_path, fast_figu
 
     outcomes = {}
     for out, (kind, _, _) in killed.items():
-        if os.path.exists(os.path.join(out, "config.json")) and not list_checkpoints(os.path.join(out, "checkpoints")):
-            # killed in the few steps before the first checkpoint: test_a_run_with_config_but_no_checkpoint_yet
+        started = os.path.exists(os.path.join(out, "config.json"))
+        if started and not list_checkpoints(os.path.join(out, "checkpoints")):
+            # killed in the steps before the first checkpoint: test_a_run_with_config_but_no_checkpoint_yet
             outcomes[out] = "no checkpoint yet"
+            check_readable(out, reference_rows)
             result = cli("train", "--resume", out, "--quiet")
             assert "Traceback" not in result.output and result.exit_code != 0, result.output
             continue
-        if not os.path.exists(os.path.join(out, "config.json")):
+        if not started:
             outcomes[out] = "never started"
             result = cli("train", "--resume", out, "--quiet")
             assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-            assert result.exit_code != 0 and "Traceback" not in result.output and "Error" in result.output, result.output
+            assert result.exit_code != 0 and "Traceback" not in result.output, result.output
+            assert "Error" in result.output, result.output
             result = cli(*ARGS, "--out", out)  # the same command again, without --resume
         else:
             outcomes[out] = "resumed"
@@ -203,10 +196,11 @@ def test_twenty_random_sigkills_each_resume_to_the_same_bits(tmp_path, fast_figu
     assert {"never started", "resumed"} <= set(outcomes.values()), outcomes
 
 
-@pytest.mark.xfail(strict=True, reason="killed after writing config.json but before the first step checkpoint: "
-                   "--resume says 'No checkpoints (step-*.pt)' and the folder cannot be started again either (it "
-                   "holds a config.json), though starting over from the config would give the same bits")
-def test_a_run_with_config_but_no_checkpoint_yet_resumes(tmp_path, fast_figures):
+@pytest.mark.xfail(strict=True, reason="killed after writing config.json but before the first step "
+                   "checkpoint: --resume says 'No checkpoints (step-*.pt)' and the folder cannot be started "
+                   "again either (it holds a config.json), though starting over from the config would give "
+                   "the same bits")
+def test_a_run_with_config_but_no_checkpoint_yet_resumes(tmp_path, blank_figures):
     """A kill between writing config.json and the first step checkpoint (a window of a few steps)."""
     reference = tmp_path / "reference"
     assert cli(*ARGS, "--out", str(reference)).exit_code == 0
