@@ -254,3 +254,24 @@ def test_the_message_names_the_option(args, option, tmp_path):
     result = run([*args, "--out", out])
     no_traceback(result, args)
     assert result.exit_code != 0 and mentions(option, result.output), result.output
+
+
+def _out_case(command, args, error):
+    return pytest.param(command, args, id=command, marks=pytest.mark.xfail(
+        strict=True, reason=f"{error} traceback: no command turns an OSError on its output into a message"))
+
+
+FIGURE_OUTS = [  # outputs that cannot be written for any user (a file where a folder is expected)
+    _out_case("lr-find", [*LR_BASE, "--out", "{file}/lr.png"], "FileExistsError"),
+    _out_case("schedules", ["plot", "cosine", "--steps", "20", "--out", "{file}/cos.png"], "FileExistsError"),
+    _out_case("trajectories", [*TRAJ_BASE, "--out", "{file}/t"], "NotADirectoryError"),
+]
+
+
+@pytest.mark.parametrize(("command", "args"), FIGURE_OUTS)
+def test_an_output_under_a_file_fails_clearly(command, args, tmp_path):
+    (tmp_path / "file").write_text("x")
+    args = [command, *(a.replace("{file}", str(tmp_path / "file")) for a in args)]
+    result = run(args)
+    no_traceback(result, args)
+    assert result.exit_code != 0 and "Error" in result.output, result.output
