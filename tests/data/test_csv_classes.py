@@ -107,3 +107,12 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path):
     assert X.tolist() == [[1.0, 2.0], [4.0, 5.0]] and y.tolist() == [3.0, 6.0]
     X, y = load_csv(path, "a")  # the first column, where the mark sits
     assert y.tolist() == [1.0, 4.0]
+
+
+@pytest.mark.parametrize("name", ["iris", "breast_cancer", "digits"])
+def test_bundled_classification_sets_keep_their_class_names(name):
+    bunch = getattr(sklearn.datasets, f"load_{name}")()
+    ds = load_dataset(name)
+    assert ds.classes == tuple(str(c) for c in bunch.target_names)
+    assert ds.n_outputs == len(ds.classes) == len(np.unique(bunch.target))
+    assert load_dataset("diabetes").classes is None

@@ -11,6 +11,8 @@ Example:
     >>> ds = load_dataset("iris")
     >>> ds.task, ds.X.shape, ds.n_outputs
     ('classification', (150, 4), 3)
+    >>> ds.classes
+    ('setosa', 'versicolor', 'virginica')
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trainlab.constraints import fail
-from trainlab.data.bundled import BUNDLED, load_bundled, task_of
+from trainlab.data.bundled import BUNDLED, load_bundled_classes, task_of
 from trainlab.data.csv import load_csv_task
 from trainlab.data.targets import TARGETS, make_target
 
@@ -69,8 +71,8 @@ def load_dataset(
     """
     name = os.fspath(source)
     if name in BUNDLED:
-        X, y = load_bundled(name)
-        return Dataset(name, X, y, task_of(name))
+        X, y, classes = load_bundled_classes(name)
+        return Dataset(name, X, y, task_of(name), classes)
     if name in TARGETS:
         X, y = make_target(name, n=n, seed=seed)
         return Dataset(name, X, y, "regression")
