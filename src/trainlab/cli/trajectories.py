@@ -126,7 +126,7 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
     try:
         prob = problems.get(problem, **_problem_kwargs(problem_arg))
     except (InvalidArgument, TypeError) as err:
-        raise click.BadParameter(str(err), param_hint="--problem") from None
+        raise click.BadParameter(str(err), param_hint="--problem/--problem-arg") from None
     names = [n.strip() for n in optimizers.split(",") if n.strip()]
     if not names:
         raise click.BadParameter("give at least one optimizer", param_hint="--optimizers")

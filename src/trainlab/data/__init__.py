@@ -10,15 +10,15 @@ Example:
     10
 """
 
-from trainlab.data.bundled import BUNDLED, load_bundled
+from trainlab.data.bundled import BUNDLED, load_bundled, load_bundled_classes
 from trainlab.data.checks import check_finite, check_xy
-from trainlab.data.csv import load_csv
+from trainlab.data.csv import load_csv, load_csv_classes
 from trainlab.data.sources import Dataset, dataset_names, load_dataset
 from trainlab.data.split import Split, Splits, Standardizer, split_indices, split_standardized
 from trainlab.data.targets import TARGETS, Target, make_target
 
 __all__ = [
     "BUNDLED", "Dataset", "Split", "Splits", "Standardizer", "TARGETS", "Target", "check_finite",
-    "check_xy", "dataset_names", "load_bundled", "load_csv", "load_dataset", "make_target",
+    "check_xy", "dataset_names", "load_bundled", "load_bundled_classes", "load_csv", "load_csv_classes", "load_dataset", "make_target",
     "split_indices", "split_standardized",
 ]

@@ -85,6 +85,9 @@ def _window(problem: Problem, trajectories: Sequence[Trajectory]) -> list[tuple[
     return out
 
 
+GAP_FLOOR = float(np.finfo(np.float64).eps)
+
+
 def _gap(problem: Problem, values: np.ndarray) -> tuple[np.ndarray, str]:
     """``f - f*`` where the minimum is known (for log scales), else ``f``."""
     if problem.minima and problem.bounded_below:
@@ -162,15 +165,20 @@ def plot_paths(trajectories: Sequence[Trajectory], path: str | Path, levels: int
 
 
 def draw_losses(ax: Any, trajectories: Sequence[Trajectory]) -> None:
-    """``f(x_t) - f*`` (log scale) or ``f(x_t)`` (symmetric log) against ``t`` on ``ax``."""
+    """``f(x_t) - f*`` (log scale) or ``f(x_t)`` (symmetric log) against ``t`` on ``ax``.
+
+    Gaps below ``GAP_FLOOR`` (float64 machine epsilon, the rounding level of ``f``
+    near ``f*``) are drawn at it, so a run that reaches ``f*`` exactly does not
+    stretch the axis over hundreds of decades.
+    """
     problem = _one_problem(trajectories)
     colors = colors_for(trajectories)
     seen: set[str] = set()
     ylabel = "f(x)"
     for t in trajectories:
         y, ylabel = _gap(problem, t.losses.numpy())
-        if ylabel != "f(x)":
-            y = np.maximum(y, 1e-300)
+        if ylabel != "f(x)":  # a gap of 0 (or below rounding) would drag the log axis to 1e-300
+            y = np.maximum(y, GAP_FLOOR)
         ax.plot(np.arange(len(y)), y, lw=1.2, color=colors[t.label],
                 label=t.label if t.label not in seen else None)
         seen.add(t.label)

@@ -101,9 +101,12 @@ def _pickled_globals(path: str) -> list[str]:
     with open(path, "rb") as f:
         data = f.read()
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if n.endswith("data.pkl")]
-            data = archive.read(names[0]) if names else b""
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = [n for n in archive.namelist() if n.endswith("data.pkl")]
+                data = archive.read(names[0]) if names else b""
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):  # a damaged archive: no pickle to read
+            data = b""
     found, strings = [], []
     try:
         for op, arg, _ in pickletools.genops(data):

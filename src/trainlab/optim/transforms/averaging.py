@@ -53,5 +53,8 @@ class ScaleByAsgd(Transform):
             else:
                 torch._foreach_lerp_(ax, b.params, mus if len(set(mus)) > 1 else mus[0])
             for st, t in zip(b.states, b.steps, strict=True):
-                st["eta"] = lr / ((1 + lambd * lr * t) ** alpha)
+                try:
+                    st["eta"] = lr / ((1 + lambd * lr * t) ** alpha)
+                except OverflowError:  # a huge alpha: the power overflows and the rate is 0
+                    st["eta"] = 0.0
                 st["mu"] = 1 / max(1, t - t0)
