@@ -1,4 +1,4 @@
-"""Properties every first-order optimizer must have, driven by the rows in optimizer_rows."""
+"""Properties every first-order optimizer must have, driven by its entry in trainlab.optim.catalog."""
 
 import copy
 import inspect

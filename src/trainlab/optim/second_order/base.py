@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 from torch import Tensor
 from torch.optim import Optimizer
 
-from trainlab.constraints import Constraint, check, fail
+from trainlab.constraints import POSITIVE_INT, Constraint, check, fail
 from trainlab.optim.second_order._closure import Closure, add_flat_, clone_params, restore_params, value_and_grad
 from trainlab.optim.shell import _materialize_params
 
@@ -58,8 +58,14 @@ class ClosureOptimizer(Optimizer):
     requires_closure: ClassVar[bool] = True  # step() must be given a closure
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        if "max_eval" in defaults and defaults["max_eval"] is None and POSITIVE_INT.accepts(defaults.get("max_iter")):
+            defaults = {**defaults, "max_eval": self.default_max_eval(defaults)}
         self._check(defaults)
         super().__init__(_materialize_params(params, type(self).__name__), defaults)
+
+    def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
+        """Closure calls per ``step`` when ``max_eval=None`` (``defaults["max_iter"]`` is valid)."""
+        return 2 * defaults["max_iter"]
 
     # -- validation -----------------------------------------------------------------
     def hyperparameter_constraints(self) -> dict[str, Constraint]:

@@ -40,7 +40,7 @@ Example (Rosenbrock as a least-squares problem, Gauss-Newton curvature):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,14 +175,15 @@ class HessianFree(DampedOptimizer):
         tolerance_grad: float = 1e-7,
         tolerance_change: float = 1e-9,
     ) -> None:
-        if max_eval is None and POSITIVE_INT.accepts(max_iter):
-            max_eval = 40 * max_iter
         super().__init__(params, dict(
             curvature=curvature, max_iter=max_iter, max_eval=max_eval, damping=damping,
             damping_increase=damping_increase, damping_decrease=damping_decrease, cg_max_iter=cg_max_iter,
             cg_tol=cg_tol, cg_decay=cg_decay, preconditioner=preconditioner,
             tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
         ))
+
+    def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
+        return 40 * defaults["max_iter"]
 
     def state_dict(self) -> dict[str, Any]:
         sd = super().state_dict()

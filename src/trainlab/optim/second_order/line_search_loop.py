@@ -37,7 +37,7 @@ Differences from torch when ``torch_compat=False`` (the default), each aimed at
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -79,11 +79,11 @@ class LineSearchOptimizer(ClosureOptimizer):
         owner = type(self).__name__
         if not OPTIONAL_POSITIVE_INT.accepts(max_eval):
             fail(owner, "max_eval", str(OPTIONAL_POSITIVE_INT), max_eval)
-        if max_eval is None and POSITIVE_INT.accepts(defaults.get("max_iter")):
-            compat = defaults.get("torch_compat", False)
-            n = defaults["max_iter"]
-            max_eval = n * 5 // 4 if compat else max(2 * n, n + 25)
         super().__init__(params, {**defaults, "max_eval": max_eval})
+
+    def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
+        n = defaults["max_iter"]
+        return n * 5 // 4 if defaults.get("torch_compat") else max(2 * n, n + 25)
 
     def _check_relations(self, group: dict[str, Any]) -> None:
         c1, c2 = group.get("c1"), group.get("c2")

@@ -35,7 +35,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -102,13 +102,14 @@ class Newton(DampedOptimizer):
         tolerance_grad: float = 1e-7,
         tolerance_change: float = 1e-9,
     ) -> None:
-        if max_eval is None and POSITIVE_INT.accepts(max_iter):
-            max_eval = 10 * max_iter
         super().__init__(params, dict(
             lr=lr, max_iter=max_iter, max_eval=max_eval, damping=damping, damping_increase=damping_increase,
             damping_decrease=damping_decrease, min_damping=min_damping, tolerance_grad=tolerance_grad,
             tolerance_change=tolerance_change,
         ))
+
+    def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
+        return 10 * defaults["max_iter"]
 
     def _iteration(self, closure: Callable[[], Any], loss_t: Tensor, outputs: Any, grads: tuple[Tensor, ...],
                    grad: Tensor, loss: float, lam: float, group: dict[str, Any],
