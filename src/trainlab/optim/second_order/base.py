@@ -34,11 +34,14 @@ from typing import Any, ClassVar
 from torch import Tensor
 from torch.optim import Optimizer
 
-from trainlab.constraints import POSITIVE_INT, Constraint, check, fail
+from trainlab.constraints import POSITIVE_INT, Constraint, Interval, check, fail
 from trainlab.optim.second_order._closure import Closure, add_flat_, clone_params, restore_params, value_and_grad
 from trainlab.optim.shell import _materialize_params
 
-__all__ = ["ClosureOptimizer", "LineFunction", "StopReason", "first_step", "max_abs"]
+__all__ = ["ANY_REAL", "ClosureOptimizer", "LineFunction", "StopReason", "first_step", "max_abs"]
+
+# tolerance_grad: any number, as torch.optim.LBFGS (-inf: never stop on the gradient; inf: always)
+ANY_REAL = Interval(None, None)
 
 
 class StopReason(str, Enum):
@@ -127,8 +130,8 @@ class ClosureOptimizer(Optimizer):
         state = self._global
         state["stop_reason"], state["stop_message"] = reason.value, message
 
-    def _evaluate(self, closure: Closure) -> tuple[Tensor, float, Tensor]:
-        """Loss tensor, its value and the flat gradient at the current parameters (counted)."""
+    def _evaluate(self, closure: Closure) -> tuple[Tensor | float, float, Tensor]:
+        """The closure's loss, its value and the flat gradient at the current parameters (counted)."""
         self._global["func_evals"] += 1
         return value_and_grad(closure, self._params)
 
@@ -137,8 +140,9 @@ class ClosureOptimizer(Optimizer):
         # generator reprs; keep the stop reason and message as they were.
         kept = {k: v for k, v in state_dict["state"].get(0, {}).items() if isinstance(v, str)}
         super().load_state_dict(state_dict)
-        for key, value in self.defaults.items():  # e.g. a torch.optim.LBFGS state dict lacks our extras
-            self.param_groups[0].setdefault(key, value)
+        for key in self.constraints:  # e.g. a torch.optim.LBFGS state dict lacks our extras
+            if key in self.defaults:  # (not torch's own flags such as 'differentiable')
+                self.param_groups[0].setdefault(key, self.defaults[key])
         self._global.update(copy.deepcopy(kept))
 
 

@@ -51,6 +51,7 @@ from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, 
 from trainlab.optim.linesearch import backtracking
 from trainlab.optim.second_order._closure import add_flat_, clone_params, restore_params, value_only
 from trainlab.optim.second_order.curvature import GaussNewton, hessian_vector_product
+from trainlab.optim.second_order.base import ANY_REAL
 from trainlab.optim.second_order.damped_loop import DampedOptimizer
 from trainlab.optim.second_order.newton import ABOVE_ONE, OPEN_UNIT
 
@@ -154,7 +155,7 @@ class HessianFree(DampedOptimizer):
         "cg_max_iter": POSITIVE_INT,
         "cg_tol": POSITIVE,
         "cg_decay": Interval(0, 1, closed="both"),
-        "tolerance_grad": NONNEGATIVE,
+        "tolerance_grad": ANY_REAL,
         "tolerance_change": NONNEGATIVE,
         "preconditioner": _CALLABLE_OR_NONE,
     }

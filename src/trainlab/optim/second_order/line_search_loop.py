@@ -49,7 +49,7 @@ from trainlab.constraints import (
 from trainlab.optim.linesearch import LineSearchResult, backtracking, strong_wolfe
 from trainlab.optim.more_thuente import more_thuente
 from trainlab.optim.second_order._closure import add_flat_
-from trainlab.optim.second_order.base import ClosureOptimizer, LineFunction, StopReason, first_step, max_abs
+from trainlab.optim.second_order.base import ANY_REAL, ClosureOptimizer, LineFunction, StopReason, first_step, max_abs
 
 __all__ = ["LineSearchOptimizer", "LINE_SEARCHES"]
 
@@ -66,7 +66,7 @@ class LineSearchOptimizer(ClosureOptimizer):
         "lr": POSITIVE,
         "max_iter": POSITIVE_INT,
         "max_eval": POSITIVE_INT,
-        "tolerance_grad": NONNEGATIVE,
+        "tolerance_grad": ANY_REAL,
         "tolerance_change": NONNEGATIVE,
         "line_search_fn": Options(LINE_SEARCHES),
         "initial_step": Options(INITIAL_STEPS),

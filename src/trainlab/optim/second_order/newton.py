@@ -43,7 +43,7 @@ from torch import Tensor
 
 from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval
 from trainlab.optim.second_order._closure import add_flat_, clone_params, restore_params, value_only
-from trainlab.optim.second_order.base import StopReason
+from trainlab.optim.second_order.base import ANY_REAL, StopReason
 from trainlab.optim.second_order.curvature import hessian_matrix
 from trainlab.optim.second_order.damped_loop import DampedOptimizer, Stop
 
@@ -85,7 +85,7 @@ class Newton(DampedOptimizer):
         "damping_increase": ABOVE_ONE,
         "damping_decrease": OPEN_UNIT,
         "min_damping": POSITIVE,
-        "tolerance_grad": NONNEGATIVE,
+        "tolerance_grad": ANY_REAL,
         "tolerance_change": NONNEGATIVE,
     }
 
@@ -135,7 +135,7 @@ class Newton(DampedOptimizer):
                     lam_min = float(torch.linalg.eigvalsh(hess)[0])
                 lam = max(lam * inc, 2.0 * -lam_min, floor)
                 continue
-            p = direction.mul(group["lr"])
+            p = direction.mul(float(group["lr"]))
             predicted = -float(grad.dot(p)) - 0.5 * float(p.dot(hess.mv(p)))
             add_flat_(params, p)
             state["func_evals"] += 1
