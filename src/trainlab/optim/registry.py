@@ -80,11 +80,22 @@ _REGISTRY: dict[str, OptimizerEntry] = {e.name: e for e in _ENTRIES}
 ALIASES = {alias: e.name for e in _ENTRIES for alias in e.variant.aliases}
 
 
+KINDS = (None, "first_order", "closure", "sparse")
+
+
+def _kind(e: OptimizerEntry) -> str:
+    if e.spec.gradients == "sparse":
+        return "sparse"
+    return "closure" if e.closure else "first_order"
+
+
 def names(kind: str | None = None) -> list[str]:
-    """Optimizer names in registry order: all, ``"first_order"`` or ``"closure"`` (second order)."""
-    if kind not in (None, "first_order", "closure"):
-        raise InvalidArgument(f"kind must be None, 'first_order' or 'closure', got {kind!r}")
-    return [e.name for e in _ENTRIES if kind is None or e.closure == (kind == "closure")]
+    """Optimizer names in registry order: all, or one kind: ``"first_order"`` (``step()`` after
+    ``backward()``, dense gradients: what ``trainlab race`` runs), ``"closure"`` (second order)
+    or ``"sparse"`` (sparse gradients only)."""
+    if kind not in KINDS:
+        raise InvalidArgument(f"kind must be one of {KINDS}, got {kind!r}")
+    return [e.name for e in _ENTRIES if kind is None or _kind(e) == kind]
 
 
 def get(name: str) -> OptimizerEntry:
