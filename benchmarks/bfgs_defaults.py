@@ -37,7 +37,8 @@ MAX_EVALS = 20_000
 # one iteration per ``step``, no stopping test of its own: the gradient test ends the run
 FREE = dict(max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0)
 CANDIDATES: dict[str, dict] = {
-    f"{ls}, {init}, scale {scale}, c2 {c2}": dict(line_search_fn=ls, initial_step=init, scale_initial=scale, c2=c2)
+    f"{ls}, {init}, scale {scale}, c2 {c2}":
+        dict(line_search_fn=ls, initial_step=init, scale_initial=scale, c2=c2)
     for ls, init, scale, c2 in itertools.product(
         ("strong_wolfe", "more_thuente"), ("lr", "previous_decrease"), (True, False), (0.9, 0.5))
 }
@@ -59,7 +60,7 @@ class Counter:
             with torch.enable_grad():
                 f = self.problem.value(t)
                 (g,) = torch.autograd.grad(f, t)
-            self.cache[key] = (float(f), g.numpy())
+            self.cache[key] = (float(f.detach()), g.numpy())
         return self.cache[key]
 
 

@@ -192,3 +192,19 @@ def test_extreme_tolerance_grad_is_accepted(spec):
     going = spec.build(params, **kwargs, tolerance_grad=-float("inf"))
     going.step(closure_for(going, params, x))
     assert not all(torch.equal(p, q) for p, q in zip(params, before, strict=True))
+
+
+@pytest.mark.parametrize("spec", CLOSURE_ROWS, ids=lambda s: s.name)
+def test_older_state_dict_missing_keys_take_the_defaults(spec):
+    """torch's test_can_load_older_state_dict: a group saved without newer keys still loads and steps."""
+    params, x = problem()
+    opt = spec.build(params, **spec.samples[0])
+    steps(opt, params, x, 1)
+    saved = roundtrip(opt.state_dict())
+    for key in list(saved["param_groups"][0]):
+        if key not in ("params", "lr"):
+            del saved["param_groups"][0][key]
+    fresh = spec.build(params, **spec.samples[0])
+    fresh.load_state_dict(saved)
+    assert fresh.param_groups[0].keys() == opt.param_groups[0].keys()
+    steps(fresh, params, x, 1)

@@ -27,7 +27,7 @@ def test_value_at_the_known_minimizer_or_scipy_reaches_the_papers_minimum(name):
         t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         f = p.value(t)
         f.backward()
-        return float(f), t.grad.numpy()
+        return float(f.detach()), t.grad.numpy()
 
     res = scipy.optimize.minimize(fun, p.start().numpy(), jac=True, method="BFGS", options={"gtol": 1e-10})
     if name == "trigonometric10":  # f* = 0 (the paper); from x0 BFGS ends in the paper's local minimum

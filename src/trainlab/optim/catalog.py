@@ -57,8 +57,8 @@ SPECS: tuple[OptimizerSpec, ...] = (
                 reference="first_order.gd", aliases=("gd",)),
         Variant("momentum", "heavy-ball momentum 0.9", f"{BROWN}; {UCLA}; {CMI}", M9, SLOW,
                 reference="first_order.momentum", aliases=("heavy-ball",)),
-        Variant("nesterov", "Nesterov momentum 0.9", f"{BROWN}; {UCLA}; {SUTD}", {**M9, "nesterov": True}, SLOW,
-                reference="first_order.nesterov_change_of_variables", aliases=("nag",)),
+        Variant("nesterov", "Nesterov momentum 0.9", f"{BROWN}; {UCLA}; {SUTD}", {**M9, "nesterov": True},
+                SLOW, reference="first_order.nesterov_change_of_variables", aliases=("nag",)),
     ), step_size="gradient", torch_twin=torch.optim.SGD, samples=(
         {"lr": 0.05},
         {"lr": 0.05, "momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01},
@@ -152,7 +152,8 @@ SPECS: tuple[OptimizerSpec, ...] = (
         {"lr": 0.002, "maximize": True},
     ), invalid=ADAM_BAD + (
         ({"momentum_decay": -1.0}, "'momentum_decay' parameter of NAdam"),
-        ({"variant": "keras"}, "'variant' parameter of NAdam must be one of {'torch', 'dozat'}. Got 'keras' instead."),
+        ({"variant": "keras"},
+         "'variant' parameter of NAdam must be one of {'torch', 'dozat'}. Got 'keras' instead."),
     )),
     OptimizerSpec(RAdam, (
         Variant("radam", "Rectified Adam", f"Liu et al. 2020; {SUTD}"),
@@ -168,7 +169,8 @@ SPECS: tuple[OptimizerSpec, ...] = (
         {"lr": 0.05},
         {"lr": 0.05, "lambd": 1e-3, "alpha": 0.5, "t0": 30, "weight_decay": 0.01},
         {"lr": 0.05, "t0": 10, "maximize": True},
-    ), invalid=(LR, WD, ({"lambd": -1.0}, "'lambd' parameter of ASGD"), ({"t0": -5}, "'t0' parameter of ASGD"))),
+    ), invalid=(LR, WD, ({"lambd": -1.0}, "'lambd' parameter of ASGD"),
+                ({"t0": -5}, "'t0' parameter of ASGD"))),
     OptimizerSpec(AdaBound, (
         Variant("adabound", "AdaBound", f"Luo et al. 2019; {SUTD}", reference="first_order.adabound"),
         Variant("amsbound", "AMSBound", "Luo et al. 2019", {"amsbound": True}),
@@ -184,7 +186,8 @@ SPECS: tuple[OptimizerSpec, ...] = (
     ), step_size="per_coordinate", step="wraps", inner=Adam, samples=(
         {"lr": 0.005},
         {"lr": 0.005, "k": 3, "alpha": 0.8},
-    ), invalid=(({"k": 0}, "'k' parameter of Lookahead"), ({"alpha": 1.5}, "'alpha' parameter of Lookahead"))),
+    ), invalid=(({"k": 0}, "'k' parameter of Lookahead"),
+                ({"alpha": 1.5}, "'alpha' parameter of Lookahead"))),
     OptimizerSpec(GradientControlled, (
         Variant("gradient-control", "rate shrinks with |gradient|, alpha <- alpha/(1+a sqrt|g|)", SUTD,
                 {"control": 0.01}, FAST, reference="first_order.gradient_controlled_gd"),
@@ -202,8 +205,8 @@ SPECS: tuple[OptimizerSpec, ...] = (
     ), invalid=(LR, ({"decay": 1.5}, "'decay' parameter of DecayingGD must be a float in the range [0, 1]"))),
     # -- second order: step(closure); the natural step of a (quasi-)Newton direction is 1
     OptimizerSpec(LBFGS, (
-        Variant("lbfgs", "L-BFGS with strong Wolfe line search", f"Nocedal 1980; {BROWN}; {UCLA}", lr_grid=(1.0,),
-                reference="second_order.lbfgs_direction"),
+        Variant("lbfgs", "L-BFGS with strong Wolfe line search", f"Nocedal 1980; {BROWN}; {UCLA}",
+                lr_grid=(1.0,), reference="second_order.lbfgs_direction"),
     ), step_size="unit_free", step="closure", torch_twin=torch.optim.LBFGS, samples=(
         {"lr": 1.0, "max_iter": 5},
         {"lr": 1.0, "max_iter": 5, "history_size": 3, "line_search_fn": "more_thuente",
@@ -223,7 +226,8 @@ SPECS: tuple[OptimizerSpec, ...] = (
     ), step_size="unit_free", step="closure", samples=(
         {"lr": 1.0, "max_iter": 5},
         {"lr": 1.0, "max_iter": 5, "beta": "fletcher_reeves", "restart_every": 3},
-    ), invalid=(*LINE_SEARCH_BAD[:-1], ({"beta": "dai_yuan"}, "'beta' parameter of ConjugateGradient must be one of"),
+    ), invalid=(*LINE_SEARCH_BAD[:-1],
+                ({"beta": "dai_yuan"}, "'beta' parameter of ConjugateGradient must be one of"),
                 ({"restart_every": 0}, "'restart_every' parameter of ConjugateGradient"))),
     OptimizerSpec(Newton, (
         Variant("newton", "Newton with exact Hessian, Levenberg-Marquardt damping", f"{BROWN}; {UCLA}",

@@ -78,7 +78,7 @@ def _beale(x: Tensor) -> Tensor:  # #5
 
 
 def _helical_valley(x: Tensor) -> Tensor:  # #7
-    theta = torch.atan(x[1] / x[0]) / (2 * math.pi) + (0.5 if float(x[0]) < 0 else 0.0)
+    theta = torch.atan(x[1] / x[0]) / (2 * math.pi) + (0.5 if float(x[0].detach()) < 0 else 0.0)
     return torch.stack([10 * (x[2] - 10 * theta), 10 * (torch.sqrt(x[0] ** 2 + x[1] ** 2) - 1), x[2]])
 
 

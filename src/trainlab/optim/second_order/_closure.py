@@ -158,7 +158,9 @@ class _DeferBackward(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-def loss_with_graph(closure: Closure, params: Sequence[Tensor]) -> tuple[Tensor | float, Any, tuple[Tensor, ...] | None]:
+def loss_with_graph(
+    closure: Closure, params: Sequence[Tensor]
+) -> tuple[Tensor | float, Any, tuple[Tensor, ...] | None]:
     """Call the closure keeping its graph; return ``(loss, outputs, grads)``.
 
     ``grads`` are differentiable (``create_graph=True``) so Hessian- and

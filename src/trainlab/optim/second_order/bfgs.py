@@ -1,4 +1,4 @@
-"""``BFGS``: quasi-Newton with a dense inverse-Hessian approximation (seeds 000, 002).
+"""``BFGS``: quasi-Newton with a dense inverse-Hessian approximation (Brown/NVIDIA and UCLA ECE 239AS lecture notes).
 
 Each iteration steps along ``d = -H g`` with a line search (strong Wolfe by
 default), then updates the inverse Hessian with the pair ``s = x_{k+1} - x_k``,

@@ -1,4 +1,4 @@
-"""``HessianFree``: truncated-Newton optimization without forming the Hessian (Martens 2010; seed 002).
+"""``HessianFree``: truncated-Newton optimization without forming the Hessian (Martens 2010; UCLA ECE 239AS lecture notes).
 
 Each iteration minimizes the damped quadratic model
 ``q(p) = g.p + p.(B + lambda I)p / 2`` with linear conjugate gradients, using

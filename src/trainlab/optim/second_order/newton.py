@@ -1,8 +1,8 @@
-"""``Newton``: Newton's method with the exact Hessian and Levenberg-Marquardt damping (seeds 000, 002).
+"""``Newton``: the exact Hessian with Levenberg-Marquardt damping (Brown/NVIDIA, UCLA ECE 239AS lecture notes).
 
 Each iteration takes the exact gradient ``g`` and Hessian ``H`` (``torch.func``
 vmap over vector-Jacobian products; fine up to a few thousand parameters) and
-steps by the damped Newton direction of seed 002::
+steps by the damped Newton direction of the UCLA ECE 239AS lecture notes::
 
     p = -(H + lambda I)^-1 g          x <- x + lr p
 
@@ -18,7 +18,7 @@ actual to the predicted reduction ``rho = (f(x) - f(x + p)) / (-g.p - p.H p / 2)
 * a step that does not lower the loss is undone and retried with more damping.
 
 As ``lambda`` grows the step tends to gradient descent with rate ``1/lambda``
-(seed 002). The closure may call ``backward()`` or not: Newton runs it with
+(UCLA ECE 239AS lecture notes). The closure may call ``backward()`` or not: Newton runs it with
 ``backward`` deferred, so the graph survives for the second derivatives.
 
 Example:
