@@ -5,8 +5,9 @@ loss, usually after ``zero_grad()`` and ``loss.backward()``, and returns it (a
 tensor or a Python number). Gradients the caller set before ``step`` are left
 alone: a closure that only returns a number uses them, as torch does. A closure
 that returns the loss tensor without calling ``backward`` works too: the
-gradient is then taken here. Complex parameters count as their real and
-imaginary parts (``torch.view_as_real``, as ``torch.optim.LBFGS``). Methods that differentiate twice (Newton,
+gradient is then taken here. A complex parameter counts as its real part followed
+by its imaginary part (``torch.optim.LBFGS`` interleaves them with ``view_as_real``: the
+same coordinates in another order), so it steps exactly as the two real tensors would. Methods that differentiate twice (Newton,
 Hessian-free) run the closure with ``Tensor.backward`` deferred, so the graph
 survives for Hessian-vector products; such a closure may also return
 ``(loss, outputs)`` for Gauss-Newton products.
@@ -24,7 +25,7 @@ from torch.overrides import TorchFunctionMode
 
 __all__ = [
     "add_flat_",
-    "as_real",
+    "real_parts",
     "clone_params",
     "flat_grad",
     "flatten",
@@ -41,14 +42,14 @@ Closure = Callable[[], Any]
 
 
 # -- flat vectors -----------------------------------------------------------------
-def as_real(t: Tensor) -> Tensor:
-    """``t``, or for a complex tensor its real view (last dimension: real and imaginary parts)."""
-    return torch.view_as_real(t) if t.is_complex() else t
+def real_parts(t: Tensor) -> tuple[Tensor, ...]:
+    """``(t,)``, or for a complex tensor the views ``(t.real, t.imag)``."""
+    return (t.real, t.imag) if t.is_complex() else (t,)
 
 
 def flatten(tensors: Sequence[Tensor]) -> Tensor:
-    """All ``tensors`` as one real vector (a copy)."""
-    return torch.cat([as_real(t).reshape(-1) for t in tensors])
+    """All ``tensors`` as one real vector (a copy; see ``real_parts``)."""
+    return torch.cat([part.reshape(-1) for t in tensors for part in real_parts(t)])
 
 
 def flat_grad(params: Sequence[Tensor]) -> Tensor:
@@ -56,11 +57,11 @@ def flat_grad(params: Sequence[Tensor]) -> Tensor:
     views = []
     for p in params:
         if p.grad is None:
-            views.append(torch.zeros(as_real(p).numel(), dtype=p.real.dtype, device=p.device))
-        elif p.grad.is_sparse:
-            views.append(as_real(p.grad.to_dense()).reshape(-1))
+            size = p.numel() * (2 if p.is_complex() else 1)
+            views.append(torch.zeros(size, dtype=p.real.dtype, device=p.device))
         else:
-            views.append(as_real(p.grad).reshape(-1))
+            grad = p.grad.to_dense() if p.grad.is_sparse else p.grad
+            views.extend(part.reshape(-1) for part in real_parts(grad))
     return torch.cat(views)
 
 
@@ -69,10 +70,10 @@ def add_flat_(params: Sequence[Tensor], vec: Tensor, alpha: float | Tensor = 1.0
     """``params += alpha * vec`` (``vec`` laid out as ``flatten(params)``)."""
     offset = 0
     for p in params:
-        view = as_real(p)
-        n = view.numel()
-        view.add_(vec[offset : offset + n].view_as(view), alpha=alpha)
-        offset += n
+        for part in real_parts(p):
+            n = part.numel()
+            part.add_(vec[offset : offset + n].view_as(part), alpha=alpha)
+            offset += n
 
 
 @torch.no_grad()
@@ -80,10 +81,10 @@ def set_flat_(params: Sequence[Tensor], vec: Tensor) -> None:
     """``params <- vec`` (``vec`` laid out as ``flatten(params)``)."""
     offset = 0
     for p in params:
-        view = as_real(p)
-        n = view.numel()
-        view.copy_(vec[offset : offset + n].view_as(view))
-        offset += n
+        for part in real_parts(p):
+            n = part.numel()
+            part.copy_(vec[offset : offset + n].view_as(part))
+            offset += n
 
 
 def clone_params(params: Sequence[Tensor]) -> list[Tensor]:
