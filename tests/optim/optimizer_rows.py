@@ -25,6 +25,7 @@ def samples(rows=ROWS):
 
 
 def invalid_cases(rows=ROWS):
-    """(spec, (kwargs, message)) pairs; ``{cls}`` in a message is the class name."""
-    return [pytest.param(r, (dict(kw), msg.replace("{cls}", r.name)), id=f"{r.name}-bad{i}")
-            for r in rows for i, (kw, msg) in enumerate(r.invalid)]
+    """(spec, (kwargs, message, exception type)) pairs; ``{cls}`` in a message is the class name."""
+    return [pytest.param(r, (dict(kw), msg.replace("{cls}", r.name), error[0] if error else ValueError),
+                         id=f"{r.name}-bad{i}")
+            for r in rows for i, (kw, msg, *error) in enumerate(r.invalid)]

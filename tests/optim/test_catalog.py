@@ -44,7 +44,7 @@ def test_names_and_aliases_are_unique():
 def test_variants_samples_and_invalid_cases_use_real_arguments(spec):
     accepted = set(inspect.signature(spec.cls).parameters) | set(inspect.signature(spec.inner or spec.cls).parameters)
     for kwargs in [dict(v.fixed) for v in spec.variants] + [dict(s) for s in spec.samples] + \
-            [dict(bad) for bad, _ in spec.invalid]:
+            [dict(bad) for bad, *_ in spec.invalid]:
         assert set(kwargs) <= accepted, f"{spec.name}: unknown arguments {set(kwargs) - accepted}"
     if spec.torch_twin is not None:
         assert spec.torch_twin.__name__ == spec.name

@@ -174,9 +174,9 @@ def test_complex_parameters_step_as_their_real_and_imaginary_parts(spec, kwargs)
 
 @pytest.mark.parametrize("spec,case", invalid_cases(CLOSURE_ROWS))
 def test_invalid_arguments_raise_one_clear_error(spec, case):
-    kwargs, message = case
+    kwargs, message, error = case
     params, _ = problem()
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(error) as err:
         spec.build(params, **{**spec.samples[0], **kwargs})
     assert message in str(err.value)
 

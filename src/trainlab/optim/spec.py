@@ -68,7 +68,8 @@ class OptimizerSpec:
 
     ``samples`` are argument sets the generic tests run (each a valid call);
     ``invalid`` pairs an argument set (merged into ``samples[0]``) with a phrase of
-    the error it must raise (``{cls}`` stands for the class name).
+    the error it must raise (``{cls}`` stands for the class name); a third element, if
+    given, is the exception type (default ``ValueError``, torch's type for a bad value).
     """
 
     cls: type[Optimizer]
@@ -80,7 +81,7 @@ class OptimizerSpec:
     gradients: str = "dense"
     inner: type[Optimizer] | None = None  # for step == "wraps": the optimizer it wraps
     samples: tuple[Mapping[str, Any], ...] = ()
-    invalid: tuple[tuple[Mapping[str, Any], str], ...] = ()
+    invalid: tuple[tuple[Any, ...], ...] = ()  # (arguments, phrase[, exception type])
 
     def __post_init__(self) -> None:
         for attr, allowed in (("step", STEPS), ("step_size", STEP_SIZES), ("gradients", GRADIENTS)):
