@@ -99,9 +99,9 @@ FREE = dict(max_iter=1, max_eval=10**6, tolerance_grad=0, tolerance_change=0)
 
 METHODS: dict[str, Callable] = {
     "trainlab BFGS": torch_style(lambda p: BFGS(p, **FREE)),
-    "trainlab BFGS, scipy's settings": torch_style(lambda p: BFGS(
-        p, **FREE, line_search_fn="more_thuente", initial_step="previous_decrease", scale_initial=False)),
+    "trainlab BFGS, scipy's settings": torch_style(lambda p: BFGS(p, **FREE, line_search_fn="more_thuente", c2=0.9)),
     "trainlab BFGS, more_thuente": torch_style(lambda p: BFGS(p, **FREE, line_search_fn="more_thuente")),
+    "trainlab BFGS, scale_initial=True": torch_style(lambda p: BFGS(p, **FREE, scale_initial=True)),
     "trainlab LBFGS": torch_style(lambda p: LBFGS(p, **FREE)),
     "trainlab LBFGS m=10": torch_style(lambda p: LBFGS(p, **FREE, history_size=10)),
     "trainlab LBFGS, more_thuente": torch_style(lambda p: LBFGS(p, **FREE, line_search_fn="more_thuente")),
@@ -113,7 +113,8 @@ METHODS: dict[str, Callable] = {
 
 
 RANDOM_CASES = [("rosenbrock", {}, 2.0), ("beale", {}, 2.0), ("rosenbrock", {"dim": 6}, 1.5)]
-BFGS_VARIANTS = ["trainlab BFGS", "trainlab BFGS, more_thuente", "trainlab BFGS, scipy's settings"]
+BFGS_VARIANTS = ["trainlab BFGS", "trainlab BFGS, more_thuente", "trainlab BFGS, scale_initial=True",
+                 "trainlab BFGS, scipy's settings"]
 
 
 def random_start_study(count: int, tol: float) -> list[list[str]]:

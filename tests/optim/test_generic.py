@@ -1,4 +1,4 @@
-"""Properties every first-order optimizer must have, driven by the rows in optimizer_rows."""
+"""Properties every first-order optimizer must have, driven by its entry in trainlab.optim.catalog."""
 
 import copy
 import inspect
@@ -114,10 +114,10 @@ def test_float32_stays_float32_and_closure_returns_loss(row, kwargs):
 
 @pytest.mark.parametrize("row,case", invalid_cases())
 def test_invalid_arguments_raise_one_clear_error(row, case):
-    kwargs, message = case
+    kwargs, message, error = case
     base = dict(row.samples[0])
     base.update(kwargs)
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(error) as err:
         row.build(mlp().parameters(), **base)
     assert message in str(err.value)
 

@@ -19,7 +19,7 @@ def test_matches_torch_with_midway_state_dict_roundtrip(row, kwargs, float64):
     X, y = regression_data()
     maximize = kwargs.get("maximize", False)
     ref_model, our_model = mlp(), mlp()
-    ref = row.torch_cls(two_groups(ref_model, kwargs["lr"]), **kwargs, foreach=False)
+    ref = row.torch_twin(two_groups(ref_model, kwargs["lr"]), **kwargs, foreach=False)
     take_steps(ref_model, ref, X, y, STEPS, maximize)
 
     ours = row.build(two_groups(our_model, kwargs["lr"]), **kwargs)
@@ -41,7 +41,7 @@ def test_matches_torch_foreach_implementation(row, kwargs, float64):
     X, y = regression_data(seed=3)
     maximize = kwargs.get("maximize", False)
     ref_model, our_model = mlp(seed=5), mlp(seed=5)
-    ref = row.torch_cls(ref_model.parameters(), **kwargs, foreach=True)
+    ref = row.torch_twin(ref_model.parameters(), **kwargs, foreach=True)
     ours = row.build(our_model.parameters(), **kwargs)
     take_steps(ref_model, ref, X, y, 100, maximize)
     take_steps(our_model, ours, X, y, 100, maximize)

@@ -6,10 +6,11 @@ from trainlab.optim import registry
 
 @pytest.mark.parametrize("name", registry.names())
 def test_every_entry_builds_and_steps(name):
-    model = torch.nn.Linear(3, 1)
+    sparse = registry.get(name).spec.gradients == "sparse"
+    model = torch.nn.Embedding(10, 3, sparse=True) if sparse else torch.nn.Linear(3, 1)
     opt = registry.build(name, model.parameters(), lr=registry.get(name).lr_grid[0])
     before = model.weight.detach().clone()
-    X = torch.randn(8, 3)
+    X = torch.tensor([1, 4, 4, 7]) if sparse else torch.randn(8, 3)
 
     def closure():
         opt.zero_grad()
@@ -26,8 +27,8 @@ def test_every_entry_builds_and_steps(name):
 
 
 def test_kinds_partition_the_names():
-    first, second = registry.names("first_order"), registry.names("closure")
-    assert set(first) | set(second) == set(registry.names()) and not set(first) & set(second)
+    first, second, sparse = registry.names("first_order"), registry.names("closure"), registry.names("sparse")
+    assert sorted(first + second + sparse) == sorted(registry.names())
     assert "lbfgs" in second and "adam" in first
 
 

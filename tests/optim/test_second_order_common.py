@@ -19,7 +19,7 @@ BAD = [
     (LBFGS, "lr", 0.0, "(0, inf)"),
     (LBFGS, "max_iter", 0, "[1, inf)"),
     (LBFGS, "max_eval", 2.5, "None or an int"),
-    (LBFGS, "tolerance_grad", -1.0, "[0, inf)"),
+    (LBFGS, "tolerance_grad", float("nan"), "(-inf, inf)"),  # any number, -inf included, as torch
     (LBFGS, "tolerance_change", float("nan"), "[0, inf)"),
     (LBFGS, "history_size", 0, "[1, inf)"),
     (LBFGS, "line_search_fn", "wolfe", "'strong_wolfe'"),

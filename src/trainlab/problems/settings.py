@@ -47,7 +47,7 @@ from trainlab.problems.functions import Problem
 from trainlab.problems.runner import Run
 
 __all__ = [
-    "ProblemSettings", "SETTINGS", "SEED_002", "GRADIENT", "lecture_setting", "lecture_runs",
+    "ProblemSettings", "SETTINGS", "SEED_002", "GRADIENT", "UNIT_FREE", "lecture_setting", "lecture_runs",
     "problem_settings", "key_of",
 ]
 
@@ -60,13 +60,11 @@ SEED_002: dict[str, dict[str, Any]] = {
     "adam": {"betas": (0.9, 0.99), "eps": 1e-7},
 }
 
-# optimizers whose step is lr * gradient (the rest take steps of about lr per coordinate)
-GRADIENT = frozenset(
-    {"sgd", "momentum", "nesterov", "momentum-lecture", "asgd", "gd-decay", "gradient-control",
-     "gradient-control-inverse"}
-)
-# optimizers whose rate is unit-free (use the optimizer's own default)
-UNIT_FREE = frozenset({"adadelta"})
+# optimizers whose step is lr * gradient (the rest take steps of about lr per coordinate),
+# and those whose rate is unit-free (use the optimizer's own default): from each
+# optimizer's ``step_size`` in trainlab.optim.catalog
+GRADIENT = registry.with_step_size("gradient")
+UNIT_FREE = registry.with_step_size("unit_free")
 
 
 @dataclass(frozen=True)

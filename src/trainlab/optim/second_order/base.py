@@ -34,11 +34,14 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from trainlab.constrained import Constrained
-from trainlab.constraints import Constraint, fail
+from trainlab.constraints import POSITIVE_INT, Constraint, Interval, fail
 from trainlab.optim.params import materialize_params
 from trainlab.optim.second_order._closure import Closure, add_flat_, clone_params, restore_params, value_and_grad
 
-__all__ = ["ClosureOptimizer", "LineFunction", "StopReason", "first_step", "max_abs"]
+__all__ = ["ANY_REAL", "ClosureOptimizer", "LineFunction", "StopReason", "first_step", "max_abs"]
+
+# tolerance_grad: any number, as torch.optim.LBFGS (-inf: never stop on the gradient; inf: always)
+ANY_REAL = Interval(None, None)
 
 
 class StopReason(str, Enum):
@@ -61,8 +64,14 @@ class ClosureOptimizer(Optimizer, Constrained):
     requires_closure: ClassVar[bool] = True  # step() must be given a closure
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        if "max_eval" in defaults and defaults["max_eval"] is None and POSITIVE_INT.accepts(defaults.get("max_iter")):
+            defaults = {**defaults, "max_eval": self.default_max_eval(defaults)}
         self.check_arguments(defaults)
         super().__init__(materialize_params(params, type(self).__name__), defaults)
+
+    def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
+        """Closure calls per ``step`` when ``max_eval=None`` (``defaults["max_iter"]`` is valid)."""
+        return 2 * defaults["max_iter"]
 
     # -- validation -----------------------------------------------------------------
     def hyperparameter_constraints(self) -> dict[str, Constraint]:
@@ -114,8 +123,8 @@ class ClosureOptimizer(Optimizer, Constrained):
         state = self._global
         state["stop_reason"], state["stop_message"] = reason.value, message
 
-    def _evaluate(self, closure: Closure) -> tuple[Tensor, float, Tensor]:
-        """Loss tensor, its value and the flat gradient at the current parameters (counted)."""
+    def _evaluate(self, closure: Closure) -> tuple[Tensor | float, float, Tensor]:
+        """The closure's loss, its value and the flat gradient at the current parameters (counted)."""
         self._global["func_evals"] += 1
         return value_and_grad(closure, self._params)
 
@@ -124,8 +133,9 @@ class ClosureOptimizer(Optimizer, Constrained):
         # generator reprs; keep the stop reason and message as they were.
         kept = {k: v for k, v in state_dict["state"].get(0, {}).items() if isinstance(v, str)}
         super().load_state_dict(state_dict)
-        for key, value in self.defaults.items():  # e.g. a torch.optim.LBFGS state dict lacks our extras
-            self.param_groups[0].setdefault(key, value)
+        for key in self.constraints:  # e.g. a torch.optim.LBFGS state dict lacks our extras
+            if key in self.defaults:  # (not torch's own flags such as 'differentiable')
+                self.param_groups[0].setdefault(key, self.defaults[key])
         self._global.update(copy.deepcopy(kept))
 
 

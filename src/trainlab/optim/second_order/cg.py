@@ -1,4 +1,4 @@
-"""``ConjugateGradient``: nonlinear conjugate gradients (seed 002; Nocedal & Wright ch. 5.2).
+"""``ConjugateGradient``: nonlinear conjugate gradients (UCLA ECE 239AS lecture notes; Nocedal & Wright ch. 5.2).
 
 Each direction mixes the new gradient with the previous direction::
 

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from trainlab.optim.second_order._closure import flatten, loss_with_graph
+from trainlab.constraints import fail
+from trainlab.optim.second_order._closure import flat_grad, flatten, loss_value, loss_with_graph
 from trainlab.optim.second_order.base import ClosureOptimizer, StopReason, max_abs
 
 __all__ = ["DampedOptimizer", "Stop"]
@@ -40,6 +41,12 @@ class DampedOptimizer(ClosureOptimizer):
     """Shared loop of the damped curvature methods; see the module docstring."""
 
     stop_on_rejection: ClassVar[bool] = True
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        super().__init__(params, defaults)
+        if any(p.is_complex() for p in self._params):
+            fail(type(self).__name__, "params", "real tensors (its curvature is a real matrix; pass the real and "
+                 "imaginary parts as two real parameters)", "a complex tensor")
 
     @property
     def damping(self) -> float:
@@ -66,14 +73,20 @@ class DampedOptimizer(ClosureOptimizer):
             state["func_evals"] += 1
             with torch.enable_grad():
                 loss_t, outputs, grads = loss_with_graph(closure, params)
-            orig_loss = loss_t.detach() if orig_loss is None else orig_loss
-            loss, grad = float(loss_t.detach()), flatten(grads).detach()
+            if orig_loss is None:
+                orig_loss = loss_t.detach() if isinstance(loss_t, Tensor) else loss_t
+            loss = loss_value(loss_t)
+            grad = flat_grad(params) if grads is None else flatten(grads).detach()
             if not (math.isfinite(loss) and bool(torch.isfinite(grad).all())):
                 reason, message = StopReason.NON_FINITE, f"loss {loss} or its gradient is not finite"
                 break
             if max_abs(grad) <= group["tolerance_grad"]:
                 reason, message = StopReason.CONVERGED, f"max|g| = {max_abs(grad):.3g} <= tolerance_grad {group['tolerance_grad']:g}"
                 break
+            if grads is None:
+                raise RuntimeError(
+                    f"{type(self).__name__} differentiates the loss twice: the closure must return the loss "
+                    f"tensor with its graph, got {loss_t!r} (the parameters' gradients are not zero)")
             state["n_iter"] += 1
             try:
                 with torch.enable_grad():

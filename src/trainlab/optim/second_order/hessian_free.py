@@ -1,4 +1,4 @@
-"""``HessianFree``: truncated-Newton optimization without forming the Hessian (Martens 2010; seed 002).
+"""``HessianFree``: truncated-Newton optimization without forming the Hessian (Martens 2010; UCLA ECE 239AS lecture notes).
 
 Each iteration minimizes the damped quadratic model
 ``q(p) = g.p + p.(B + lambda I)p / 2`` with linear conjugate gradients, using
@@ -40,7 +40,7 @@ Example (Rosenbrock as a least-squares problem, Gauss-Newton curvature):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,7 @@ from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval, 
 from trainlab.optim.second_order.linesearch import backtracking
 from trainlab.optim.second_order._closure import add_flat_, clone_params, restore_params, value_only
 from trainlab.optim.second_order.curvature import GaussNewton, hessian_vector_product
+from trainlab.optim.second_order.base import ANY_REAL
 from trainlab.optim.second_order.damped_loop import DampedOptimizer
 from trainlab.optim.second_order.newton import ABOVE_ONE, OPEN_UNIT
 
@@ -154,7 +155,7 @@ class HessianFree(DampedOptimizer):
         "cg_max_iter": POSITIVE_INT,
         "cg_tol": POSITIVE,
         "cg_decay": Interval(0, 1, closed="both"),
-        "tolerance_grad": NONNEGATIVE,
+        "tolerance_grad": ANY_REAL,
         "tolerance_change": NONNEGATIVE,
         "preconditioner": _CALLABLE_OR_NONE,
     }
@@ -175,14 +176,15 @@ class HessianFree(DampedOptimizer):
         tolerance_grad: float = 1e-7,
         tolerance_change: float = 1e-9,
     ) -> None:
-        if max_eval is None and POSITIVE_INT.accepts(max_iter):
-            max_eval = 40 * max_iter
         super().__init__(params, dict(
             curvature=curvature, max_iter=max_iter, max_eval=max_eval, damping=damping,
             damping_increase=damping_increase, damping_decrease=damping_decrease, cg_max_iter=cg_max_iter,
             cg_tol=cg_tol, cg_decay=cg_decay, preconditioner=preconditioner,
             tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
         ))
+
+    def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
+        return 40 * defaults["max_iter"]
 
     def state_dict(self) -> dict[str, Any]:
         sd = super().state_dict()

@@ -1,4 +1,4 @@
-"""``LBFGS``: limited-memory BFGS (Liu & Nocedal 1989; seeds 000, 002).
+"""``LBFGS``: limited-memory BFGS (Liu & Nocedal 1989; Brown/NVIDIA and UCLA ECE 239AS lecture notes).
 
 The direction ``d = -H g`` comes from the two-loop recursion over the last
 ``history_size`` pairs ``s = x_{k+1} - x_k``, ``y = g_{k+1} - g_k``, starting

@@ -49,7 +49,7 @@ from trainlab.constraints import (
 from trainlab.optim.second_order.linesearch import LineSearchResult, backtracking, strong_wolfe
 from trainlab.optim.second_order.more_thuente import more_thuente
 from trainlab.optim.second_order._closure import add_flat_
-from trainlab.optim.second_order.base import ClosureOptimizer, LineFunction, StopReason, first_step, max_abs
+from trainlab.optim.second_order.base import ANY_REAL, ClosureOptimizer, LineFunction, StopReason, first_step, max_abs
 
 __all__ = ["LineSearchOptimizer", "LINE_SEARCHES"]
 
@@ -66,7 +66,7 @@ class LineSearchOptimizer(ClosureOptimizer):
         "lr": POSITIVE,
         "max_iter": POSITIVE_INT,
         "max_eval": POSITIVE_INT,
-        "tolerance_grad": NONNEGATIVE,
+        "tolerance_grad": ANY_REAL,
         "tolerance_change": NONNEGATIVE,
         "line_search_fn": Options(LINE_SEARCHES),
         "initial_step": Options(INITIAL_STEPS),
@@ -79,11 +79,11 @@ class LineSearchOptimizer(ClosureOptimizer):
         owner = type(self).__name__
         if not OPTIONAL_POSITIVE_INT.accepts(max_eval):
             fail(owner, "max_eval", str(OPTIONAL_POSITIVE_INT), max_eval)
-        if max_eval is None and POSITIVE_INT.accepts(defaults.get("max_iter")):
-            compat = defaults.get("torch_compat", False)
-            n = defaults["max_iter"]
-            max_eval = n * 5 // 4 if compat else max(2 * n, n + 25)
         super().__init__(params, {**defaults, "max_eval": max_eval})
+
+    def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
+        n = defaults["max_iter"]
+        return n * 5 // 4 if defaults.get("torch_compat") else max(2 * n, n + 25)
 
     def check_relations(self, group: Mapping[str, Any], owner: str) -> None:
         c1, c2 = group.get("c1"), group.get("c2")

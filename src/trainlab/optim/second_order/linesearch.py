@@ -63,14 +63,18 @@ def cubic_minimizer(
     if x1 == x2:
         return min(max(x1, lo), hi)
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1**2 - g1 * g2
+    try:
+        d2_square = d1**2 - g1 * g2
+    except OverflowError:  # values of 1e154 and more (far starts): no cubic step
+        return (lo + hi) / 2.0
     if d2_square >= 0:
         d2 = math.sqrt(d2_square)
         if x1 <= x2:
             pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
             pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-        return min(max(pos, lo), hi)
+        if math.isfinite(pos):
+            return min(max(pos, lo), hi)
     return (lo + hi) / 2.0
 
 

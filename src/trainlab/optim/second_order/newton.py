@@ -1,8 +1,8 @@
-"""``Newton``: Newton's method with the exact Hessian and Levenberg-Marquardt damping (seeds 000, 002).
+"""``Newton``: the exact Hessian with Levenberg-Marquardt damping (Brown/NVIDIA, UCLA ECE 239AS lecture notes).
 
 Each iteration takes the exact gradient ``g`` and Hessian ``H`` (``torch.func``
 vmap over vector-Jacobian products; fine up to a few thousand parameters) and
-steps by the damped Newton direction of seed 002::
+steps by the damped Newton direction of the UCLA ECE 239AS lecture notes::
 
     p = -(H + lambda I)^-1 g          x <- x + lr p
 
@@ -18,7 +18,7 @@ actual to the predicted reduction ``rho = (f(x) - f(x + p)) / (-g.p - p.H p / 2)
 * a step that does not lower the loss is undone and retried with more damping.
 
 As ``lambda`` grows the step tends to gradient descent with rate ``1/lambda``
-(seed 002). The closure may call ``backward()`` or not: Newton runs it with
+(UCLA ECE 239AS lecture notes). The closure may call ``backward()`` or not: Newton runs it with
 ``backward`` deferred, so the graph survives for the second derivatives.
 
 Example:
@@ -35,7 +35,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -43,7 +43,7 @@ from torch import Tensor
 
 from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Interval
 from trainlab.optim.second_order._closure import add_flat_, clone_params, restore_params, value_only
-from trainlab.optim.second_order.base import StopReason
+from trainlab.optim.second_order.base import ANY_REAL, StopReason
 from trainlab.optim.second_order.curvature import hessian_matrix
 from trainlab.optim.second_order.damped_loop import DampedOptimizer, Stop
 
@@ -85,7 +85,7 @@ class Newton(DampedOptimizer):
         "damping_increase": ABOVE_ONE,
         "damping_decrease": OPEN_UNIT,
         "min_damping": POSITIVE,
-        "tolerance_grad": NONNEGATIVE,
+        "tolerance_grad": ANY_REAL,
         "tolerance_change": NONNEGATIVE,
     }
 
@@ -102,13 +102,14 @@ class Newton(DampedOptimizer):
         tolerance_grad: float = 1e-7,
         tolerance_change: float = 1e-9,
     ) -> None:
-        if max_eval is None and POSITIVE_INT.accepts(max_iter):
-            max_eval = 10 * max_iter
         super().__init__(params, dict(
             lr=lr, max_iter=max_iter, max_eval=max_eval, damping=damping, damping_increase=damping_increase,
             damping_decrease=damping_decrease, min_damping=min_damping, tolerance_grad=tolerance_grad,
             tolerance_change=tolerance_change,
         ))
+
+    def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
+        return 10 * defaults["max_iter"]
 
     def _iteration(self, closure: Callable[[], Any], loss_t: Tensor, outputs: Any, grads: tuple[Tensor, ...],
                    grad: Tensor, loss: float, lam: float, group: dict[str, Any],
@@ -134,7 +135,7 @@ class Newton(DampedOptimizer):
                     lam_min = float(torch.linalg.eigvalsh(hess)[0])
                 lam = max(lam * inc, 2.0 * -lam_min, floor)
                 continue
-            p = direction.mul(group["lr"])
+            p = direction.mul(float(group["lr"]))
             predicted = -float(grad.dot(p)) - 0.5 * float(p.dot(hess.mv(p)))
             add_flat_(params, p)
             state["func_evals"] += 1
