@@ -23,6 +23,13 @@ from torch import Tensor
 Scale = float | list[float]
 
 
+def as_scale(value: float | int | list) -> Scale:
+    """A scale as the Update keeps it: a float, or a list of floats (ints and numpy numbers converted)."""
+    if isinstance(value, (list, tuple)):
+        return [float(v) for v in value]
+    return float(value)
+
+
 def _uniform(scale: Scale) -> float | None:
     """The common value of ``scale`` if every tensor has the same one."""
     if isinstance(scale, float):
@@ -33,6 +40,7 @@ def _uniform(scale: Scale) -> float | None:
 
 def multiply(scale: Scale, factor: Scale) -> Scale:
     """Product of two scales (each a float or a list of per-tensor floats)."""
+    scale, factor = as_scale(scale), as_scale(factor)
     if isinstance(scale, float) and isinstance(factor, float):
         return scale * factor
     n = len(scale) if isinstance(scale, list) else len(factor)  # type: ignore[arg-type]
@@ -53,7 +61,7 @@ class Update:
         scale: Scale = 1.0,
         owned: bool = False,
     ) -> None:
-        self.num, self.den, self.scale, self.owned = num, den, scale, owned
+        self.num, self.den, self.scale, self.owned = num, den, as_scale(scale), owned
         self.num2: list[Tensor] | None = None
         self.scale2: Scale = 0.0
 
@@ -61,7 +69,7 @@ class Update:
         """Add ``scale * tensors`` to the numerator without computing the sum (NAdam's two terms)."""
         if self.num2 is not None:
             self.owned_values()
-        self.num2, self.scale2 = tensors, scale
+        self.num2, self.scale2 = tensors, as_scale(scale)
 
     def __len__(self) -> int:
         return len(self.num)
@@ -125,7 +133,7 @@ class Update:
 
     def replace(self, tensors: list[Tensor], owned: bool, scale: Scale = 1.0) -> None:
         """Make ``scale * tensors`` the new update."""
-        self.num, self.den, self.scale, self.owned = tensors, None, scale, owned
+        self.num, self.den, self.scale, self.owned = tensors, None, as_scale(scale), owned
         self.num2, self.scale2 = None, 0.0
 
     def apply_to(self, params: Sequence[Tensor]) -> None:

@@ -28,6 +28,7 @@ class ScaleByLearningRate(Transform):
     """``u <- -lr * u``: turns a direction into a descent step of size ``lr``."""
 
     constraints = {"lr": NONNEGATIVE}
+    supports_sparse = True
 
     def __init__(self, lr: float = 1e-3) -> None:
         super().__init__(lr=lr)
@@ -38,6 +39,8 @@ class ScaleByLearningRate(Transform):
 
 class Scale(Transform):
     """``u <- factor * u`` for a fixed factor (not a hyperparameter)."""
+
+    supports_sparse = True
 
     def __init__(self, factor: float) -> None:
         super().__init__()
@@ -60,6 +63,7 @@ class WeightDecay(Transform):
     """
 
     constraints = {"weight_decay": NONNEGATIVE, "decoupled_weight_decay": BOOL}
+    supports_sparse = True  # a sparse update with coupled decay is refused at the step, as torch does
 
     def __init__(self, weight_decay: float = 0.0, decoupled_weight_decay: bool = False) -> None:
         super().__init__(weight_decay=weight_decay, decoupled_weight_decay=decoupled_weight_decay)
@@ -72,6 +76,8 @@ class WeightDecay(Transform):
             torch._foreach_mul_(b.params, 1.0 - b.group["lr"] * wd)
             return
         u = b.update
+        if any(t.is_sparse for t in u.num):
+            raise RuntimeError("weight_decay option is not compatible with sparse gradients")
         if u.owned and u.plain and u.scale == 1.0:
             torch._foreach_add_(u.num, b.params, alpha=wd)
         elif u.plain and u.scale == 1.0:
@@ -84,6 +90,7 @@ class ScaleByDecay(Transform):
     """``u <- K**t * u``: the learning rate decays by ``K`` every step (seed 004)."""
 
     constraints = {"decay": UNIT_CLOSED}
+    supports_sparse = True
 
     def __init__(self, decay: float = 0.99) -> None:
         super().__init__(decay=decay)
