@@ -19,6 +19,7 @@ block                           update rule
 ``scale_by_radam``              RAdam
 ``scale_by_adabound``           AdaBound / AMSBound (includes lr)
 ``scale_by_asgd``               averaged SGD (includes lr)
+``scale_by_sparse_adam``        SparseAdam: lazy Adam for sparse gradients
 ``clip_by_global_norm``         ``u <- u min(1, c / ||u||)``
 ``clip_by_value``               ``u <- clamp(u, -c, c)``
 ``scale_by_gradient_control``   seed 004's ``alpha <- alpha / (1 + a_cf sqrt|g|)``
@@ -34,6 +35,7 @@ from trainlab.optim.transforms.bounded import ScaleByAdaBound
 from trainlab.optim.transforms.clipping import ClipByGlobalNorm, ClipByValue
 from trainlab.optim.transforms.control import ScaleByGradientControl
 from trainlab.optim.transforms.momentum import Trace
+from trainlab.optim.transforms.sparse_adam import ScaleBySparseAdam
 
 scale_by_learning_rate = ScaleByLearningRate
 scale = Scale
@@ -52,14 +54,15 @@ clip_by_global_norm = ClipByGlobalNorm
 clip_by_value = ClipByValue
 scale_by_gradient_control = ScaleByGradientControl
 scale_by_decay = ScaleByDecay
+scale_by_sparse_adam = ScaleBySparseAdam
 
 __all__ = [
     "ClipByGlobalNorm", "ClipByValue", "Scale", "ScaleByAdaBound", "ScaleByAdadelta",
     "ScaleByAdagrad", "ScaleByAdam", "ScaleByAdamax", "ScaleByAsgd", "ScaleByDecay",
     "ScaleByGradientControl", "ScaleByLearningRate", "ScaleByNadam", "ScaleByRadam",
-    "ScaleByRms", "Trace", "WeightDecay",
+    "ScaleByRms", "ScaleBySparseAdam", "Trace", "WeightDecay",
     "clip_by_global_norm", "clip_by_value", "scale", "scale_by_adabound", "scale_by_adadelta",
     "scale_by_adagrad", "scale_by_adam", "scale_by_adamax", "scale_by_asgd", "scale_by_decay",
     "scale_by_gradient_control", "scale_by_learning_rate", "scale_by_nadam", "scale_by_radam",
-    "scale_by_rms", "trace", "weight_decay",
+    "scale_by_rms", "scale_by_sparse_adam", "trace", "weight_decay",
 ]
