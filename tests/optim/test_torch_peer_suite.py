@@ -1,0 +1,69 @@
+"""PyTorch's own optimizer tests (test/test_optim.py of torch 2.13) run against trainlab.
+
+The suite lives beside the clone, in ``<repo>/../shared/peer/pytorch`` (CI has it;
+it is not copied into the project; ``TRAINLAB_PEER_SUITE`` may point elsewhere).
+Its ``run.sh`` swaps every torch.optim class in torch's ``optim_db`` for trainlab's
+class of the same name and skips only configurations that need a torch-only
+implementation flag (foreach, fused, capturable, differentiable). ``make peer``
+runs the same suite from the shell.
+
+The whole suite (623 tests, about 170 skipped for those flags) takes under a
+minute on two idle cores, so it runs in full here, once for both tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PEER = Path(os.environ.get("TRAINLAB_PEER_SUITE", REPO.parent / "shared" / "peer" / "pytorch"))
+RUN = PEER / "run.sh"
+
+
+@pytest.fixture(scope="module")
+def peer_run(tmp_path_factory) -> tuple[int, str]:
+    """One run of the whole suite with this checkout's code: (exit code, output)."""
+    work = tmp_path_factory.mktemp("peer")
+    # run.sh takes its interpreter from ./.venv of the directory it is started in:
+    # point that at the interpreter running these tests.
+    (work / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), PEER_WORK=str(work / "log"), MPLBACKEND="Agg")
+    done = subprocess.run(
+        ["bash", str(RUN), "-p", "no:warnings", "-rf"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=3600, check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def _failed(output: str, lbfgs: bool) -> list[str]:
+    names = re.findall(r"^FAILED \S+::(\S+)", output, flags=re.MULTILINE)
+    return [n for n in names if ("LBFGS" in n) == lbfgs]
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not RUN.exists(), reason=f"torch's peer suite is not beside the clone ({RUN} missing)"),
+]
+
+
+def test_first_order_optimizers_pass_torchs_own_suite(peer_run):
+    code, output = peer_run
+    passed = re.search(r"(\d+) passed", output)
+    assert passed and int(passed.group(1)) > 400, output[-4000:]
+    assert _failed(output, lbfgs=False) == [], output[-4000:]
+    assert code == 0 or _failed(output, lbfgs=True), output[-4000:]  # no error other than LBFGS failures
+
+
+def test_lbfgs_passes_torchs_own_suite(peer_run):
+    failed = _failed(peer_run[1], lbfgs=True)
+    if failed:
+        pytest.xfail(
+            f"{len(failed)} LBFGS tests fail (closure returning a Python number, tolerance_grad=-inf, "
+            "the 'differentiable' key, complex parameters: issue 11 items 4 and 6, second-order work)"
+        )
