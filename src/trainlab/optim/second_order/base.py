@@ -37,6 +37,7 @@ from torch.optim import Optimizer
 from trainlab.constraints import Constraint, check, fail
 from trainlab.optim.second_order._closure import Closure, add_flat_, clone_params, restore_params, value_and_grad
 from trainlab.optim.shell import _materialize_params
+from trainlab.optim.torch_errors import speaking_torch
 
 __all__ = ["ClosureOptimizer", "LineFunction", "StopReason", "first_step", "max_abs"]
 
@@ -68,10 +69,11 @@ class ClosureOptimizer(Optimizer):
 
     def _check(self, group: Mapping[str, Any]) -> None:
         owner = type(self).__name__
-        for name, constraint in self.constraints.items():
-            if name in group:
-                check(owner, name, group[name], constraint)
-        self._check_relations(group)
+        with speaking_torch():
+            for name, constraint in self.constraints.items():
+                if name in group:
+                    check(owner, name, group[name], constraint)
+            self._check_relations(group)
 
     def _check_relations(self, group: Mapping[str, Any]) -> None:
         """Constraints between hyperparameters (override where there are any)."""
