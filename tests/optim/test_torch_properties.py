@@ -110,6 +110,15 @@ def run(case, params, kwargs, steps=12, sparse=None, closure_number=False):
     return opt
 
 
+def step_together(case, a, opt_a, b, opt_b, steps, sign_a=1.0):
+    """``steps`` steps of both optimizers, each on the gradients of loss_of (times ``sign_a`` for ``a``)."""
+    for _ in range(steps):
+        set_grads(a, sign=sign_a, sparse=case.sparse_only)
+        set_grads(b, sparse=case.sparse_only)
+        opt_a.step()
+        opt_b.step()
+
+
 def same(a, b, tol=1e-12):
     for x, y in zip(a, b, strict=True):
         torch.testing.assert_close(x.detach(), y.detach(), rtol=tol, atol=tol)
@@ -224,11 +233,7 @@ def test_a_repeated_parameter_warns_as_torch_and_is_updated_once(case):
     with pytest.warns(UserWarning, match="a parameter group with duplicate parameters"):
         opt_a = case.build([a[0], a[0], a[1]], **case.kwargs)
     opt_b = case.build(b, **case.kwargs)
-    for _ in range(4):
-        set_grads(a)
-        set_grads(b)
-        opt_a.step()
-        opt_b.step()
+    step_together(case, a, opt_a, b, opt_b, 4)
     same(a, b, tol=0)
 
 
@@ -436,11 +441,7 @@ def test_state_dict_is_deterministic_across_save_and_load(case, kwargs):
     saved = opt_a.state_dict()
     opt_b.load_state_dict(roundtrip(saved))
     assert _tensors_equal(opt_b.state_dict(), opt_a.state_dict())
-    for _ in range(5):
-        set_grads(a, sparse=case.sparse_only)
-        set_grads(b, sparse=case.sparse_only)
-        opt_a.step()
-        opt_b.step()
+    step_together(case, a, opt_a, b, opt_b, 5)
     same(a, b, tol=0)
 
 
@@ -449,11 +450,7 @@ def test_deepcopy_steps_as_the_original(case, kwargs):
     params = make_params()
     opt = run(case, params, kwargs, steps=3)
     params2, opt2 = copy.deepcopy((params, opt))
-    for _ in range(4):
-        set_grads(params, sparse=case.sparse_only)
-        set_grads(params2, sparse=case.sparse_only)
-        opt.step()
-        opt2.step()
+    step_together(case, params, opt, params2, opt2, 4)
     same(params, params2, tol=0)
     assert _tensors_equal(opt.state_dict(), opt2.state_dict())
 
@@ -483,11 +480,7 @@ def test_maximize_ascends_exactly_as_minimizing_the_negation(case, kwargs):
     a, b = make_params(), make_params()
     opt_a = case.build(a, **{**kwargs, "maximize": True})
     opt_b = case.build(b, **kwargs)
-    for _ in range(8):
-        set_grads(a, sign=-1.0, sparse=case.sparse_only)  # ascend on -f ...
-        set_grads(b, sparse=case.sparse_only)  # ... is descend on f
-        opt_a.step()
-        opt_b.step()
+    step_together(case, a, opt_a, b, opt_b, 8, sign_a=-1.0)  # ascend on -f is descend on f
     same(a, b, tol=0)
 
 
