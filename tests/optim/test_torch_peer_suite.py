@@ -7,8 +7,11 @@ class of the same name and skips only configurations that need a torch-only
 implementation flag (foreach, fused, capturable, differentiable). ``make peer``
 runs the same suite from the shell.
 
-The whole suite (623 tests, about 170 skipped for those flags) takes under a
-minute on two idle cores, so it runs in full here, once for both tests.
+The whole suite (623 tests, 169 skipped for those flags) takes 2 minutes of CPU,
+4-5 minutes on the shared two-core machine; a third of that is torch's 1800-step
+``test_rosenbrock_sparse``. This test runs everything else, once for both tests
+below (sparse gradients are compared with torch directly in
+test_torch_properties.py); ``make peer`` runs all of it.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def peer_run(tmp_path_factory) -> tuple[int, str]:
     (work / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"), PEER_WORK=str(work / "log"), MPLBACKEND="Agg")
     done = subprocess.run(
-        ["bash", str(RUN), "-p", "no:warnings", "-rf"],
+        ["bash", str(RUN), "-p", "no:warnings", "-rf", "-k", "not rosenbrock_sparse"],
         cwd=work, env=env, capture_output=True, text=True, timeout=3600, check=False,
     )
     return done.returncode, done.stdout + done.stderr
@@ -55,7 +58,7 @@ pytestmark = [
 def test_first_order_optimizers_pass_torchs_own_suite(peer_run):
     code, output = peer_run
     passed = re.search(r"(\d+) passed", output)
-    assert passed and int(passed.group(1)) > 400, output[-4000:]
+    assert passed and int(passed.group(1)) > 380, output[-4000:]
     assert _failed(output, lbfgs=False) == [], output[-4000:]
     assert code == 0 or _failed(output, lbfgs=True), output[-4000:]  # no error other than LBFGS failures
 
