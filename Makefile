@@ -21,7 +21,7 @@ test: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest -q -n 2
 
 peer: $(STAMP)
-	@test -x ../shared/peer/pytorch/run.sh || { echo "torch's peer suite is not at ../shared/peer/pytorch"; exit 1; }
+	@test -x ../shared/peer/pytorch/run.sh || { echo "no peer suite at ../shared/peer/pytorch"; exit 1; }
 	../shared/peer/pytorch/run.sh
 
 bench: $(STAMP)

@@ -51,7 +51,7 @@ def _failed(output: str, lbfgs: bool) -> list[str]:
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not RUN.exists(), reason=f"torch's peer suite is not beside the clone ({RUN} missing)"),
+    pytest.mark.skipif(not RUN.exists(), reason=f"torch's peer suite is not beside the clone: {RUN} missing"),
 ]
 
 

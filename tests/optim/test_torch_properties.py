@@ -289,7 +289,10 @@ def test_complex_parameters_move_as_their_real_twin(case, kwargs):
 
 def make_params_pairs(seed=3):
     g = torch.Generator().manual_seed(seed)
-    return [torch.randn(5, 2, dtype=torch.float64, generator=g), torch.randn(4, 3, 2, dtype=torch.float64, generator=g)]
+    return [
+        torch.randn(5, 2, dtype=torch.float64, generator=g),
+        torch.randn(4, 3, 2, dtype=torch.float64, generator=g),
+    ]
 
 
 def complex_loss(params):

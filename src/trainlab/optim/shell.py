@@ -67,8 +67,12 @@ def _group_params(params: Any, owner: str) -> list[Any]:
 
 def _unique(params: list[Tensor]) -> list[Tensor]:
     """``params`` without repeats (torch warns about a repeated parameter; it is updated once)."""
-    seen: set[int] = set()
-    return [p for p in params if not (id(p) in seen or seen.add(id(p)))]
+    out, seen = [], set()
+    for p in params:
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append(p)
+    return out
 
 
 def _supports_sparse(transform: Transform) -> bool:

@@ -41,14 +41,18 @@ class SparseAdam(ChainOptimizer):
         eps: float = 1e-8,
         maximize: bool = False,
     ) -> None:
-        super().__init__(params, chain(ScaleBySparseAdam(betas, eps), ScaleByLearningRate(lr)), maximize=maximize)
-        for kind, test in (("Sparse", "is_sparse"), ("Complex", "is_complex")):
+        transform = chain(ScaleBySparseAdam(betas, eps), ScaleByLearningRate(lr))
+        super().__init__(params, transform, maximize=maximize)
+        refused = (
+            ("Sparse", lambda p: p.is_sparse, "requires dense parameter tensors"),
+            ("Complex", lambda p: p.is_complex(), "does not support complex parameters"),
+        )
+        for kind, is_bad, why in refused:  # torch's errors, word for word
             bad = [
                 [i, j]
                 for i, group in enumerate(self.param_groups)
                 for j, p in enumerate(group["params"])
-                if (p.is_sparse if test == "is_sparse" else p.is_complex())
+                if is_bad(p)
             ]
             if bad:
-                need = "requires dense parameter tensors" if kind == "Sparse" else "does not support complex parameters"
-                raise ValueError(f"{kind} params at indices {bad}: SparseAdam {need}")
+                raise ValueError(f"{kind} params at indices {bad}: SparseAdam {why}")

@@ -88,7 +88,9 @@ class ScaleByAdagrad(Transform):
         else:
             scale = 1.0
         if any(x.is_sparse for x in grads):
-            quotients = [_adagrad_quotient(a, x, g["eps"], g["eps_root"]) for a, x in zip(sums, grads, strict=True)]
+            quotients = [
+                _adagrad_quotient(a, x, g["eps"], g["eps_root"]) for a, x in zip(sums, grads, strict=True)
+            ]
             u.replace(quotients, owned=True, scale=scale)
             return
         torch._foreach_addcmul_(sums, grads, grads)
@@ -97,7 +99,10 @@ class ScaleByAdagrad(Transform):
 
 
 def _adagrad_quotient(acc: torch.Tensor, grad: torch.Tensor, eps: float, eps_root: float) -> torch.Tensor:
-    """``acc += g*g``; returns ``g / (sqrt(acc + eps_root) + eps)``, sparse where ``g`` is (torch's sparse path)."""
+    """``acc += g*g``; returns ``g / (sqrt(acc + eps_root) + eps)``.
+
+    Sparse where ``g`` is, touching only its coordinates (torch.optim.Adagrad's sparse path).
+    """
     if not grad.is_sparse:
         acc.addcmul_(grad, grad)
         return grad / acc.add(eps_root).sqrt_().add_(eps)
