@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Integral, Real
 from typing import Any
@@ -55,6 +56,26 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
+def is_number_tensor(value: Any) -> bool:
+    """Whether ``value`` is a one-element real ``torch.Tensor`` (torch.optim accepts one as a number).
+
+    torch is looked up, not imported: constraints stay usable without it.
+    """
+    torch = sys.modules.get("torch")
+    return (
+        torch is not None
+        and isinstance(value, torch.Tensor)
+        and value.numel() == 1
+        and not value.is_complex()
+        and value.dtype != torch.bool
+    )
+
+
+def as_number(value: Any) -> Any:
+    """A one-element real tensor as a Python number; any other value unchanged."""
+    return value.item() if is_number_tensor(value) else value
+
+
 class Interval(Constraint):
     """A real (or integer) number in ``[low, high]`` with chosen open/closed ends.
 
@@ -77,7 +98,7 @@ class Interval(Constraint):
         if self.integer:
             if not isinstance(value, Integral) or isinstance(value, bool):
                 return False
-        elif not _is_real(value) or math.isnan(float(value)):
+        elif not _is_real(value := as_number(value)) or math.isnan(float(value)):
             return False
         left_closed = self.closed in ("left", "both")
         right_closed = self.closed in ("right", "both")
@@ -122,7 +143,10 @@ class Boolean(Constraint):
 
 
 class Pair(Constraint):
-    """A tuple or list of two values, each accepted by ``inner``."""
+    """A tuple or list of two values, each accepted by ``inner``.
+
+    Both are numbers or both one-element tensors (torch.optim's rule for ``betas``).
+    """
 
     def __init__(self, inner: Constraint) -> None:
         self.inner = inner
@@ -131,6 +155,7 @@ class Pair(Constraint):
         return (
             isinstance(value, (tuple, list))
             and len(value) == 2
+            and is_number_tensor(value[0]) == is_number_tensor(value[1])
             and all(self.inner.accepts(v) for v in value)
         )
 
@@ -180,10 +205,16 @@ class Satisfies(Constraint):
 
 
 def fail(owner: str, name: str, expected: str, value: Any) -> None:
-    """Raise the standard error for argument ``name`` of ``owner``."""
-    raise InvalidArgument(
+    """Raise the standard error for argument ``name`` of ``owner``.
+
+    The error carries ``owner``, ``argument`` and ``value`` for callers that
+    translate it (e.g. ``trainlab.optim.torch_errors``).
+    """
+    err = InvalidArgument(
         f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
     )
+    err.owner, err.argument, err.value = owner, name, value
+    raise err
 
 
 def unknown_name(kind: str, name: str, known: Sequence[str]) -> InvalidArgument:

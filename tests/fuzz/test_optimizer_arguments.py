@@ -67,6 +67,8 @@ def one_step(opt, w):
     if not needs_closure:
         opt.zero_grad()
         ((w - 1.0) ** 2 + torch.sin(w)).sum().backward()
+        if isinstance(opt, tl.SparseAdam):  # takes sparse gradients only, as torch.optim.SparseAdam
+            w.grad = w.grad.to_sparse()
         opt.step()
         return
     gauss_newton = opt.param_groups[0].get("curvature") == "gauss_newton"

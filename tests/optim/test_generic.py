@@ -147,7 +147,10 @@ def test_bad_param_groups_are_rejected(row):
 def test_error_message_template_is_exact():
     with pytest.raises(ValueError) as err:
         tl.Adam(mlp().parameters(), lr=-0.1)
-    assert str(err.value) == "The 'lr' parameter of Adam must be a float in the range [0, inf). Got -0.1 instead."
+    assert str(err.value) == (
+        "The 'lr' parameter of Adam must be a float in the range [0, inf). Got -0.1 instead."
+        " (torch.optim: Invalid learning rate: -0.1)"
+    )
 
 
 def test_torch_scheduler_drives_trainlab_optimizer():

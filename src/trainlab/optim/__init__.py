@@ -30,13 +30,14 @@ from trainlab.optim.lookahead import Lookahead
 from trainlab.optim.phases import AnyOf, AtStep, GradNormBelow, Phase, PhasedOptimizer, Plateau, adam_then_lbfgs
 from trainlab.optim.second_order import BFGS, LBFGS, ConjugateGradient, HessianFree, Newton, StopReason
 from trainlab.optim.sgd import SGD, DecayingGD, GradientControlled, Momentum
+from trainlab.optim.sparse_adam import SparseAdam
 from trainlab.optim.shell import ChainOptimizer
 from trainlab.optim.transform import Batch, Chain, Transform, chain
 
 __all__ = [
     "ASGD", "AdaBound", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Batch", "Chain",
     "ChainOptimizer", "DecayingGD", "GradientControlled", "Lookahead", "Momentum", "NAdam",
-    "RAdam", "RMSprop", "SGD", "Transform", "chain",
+    "RAdam", "RMSprop", "SGD", "SparseAdam", "Transform", "chain",
     # second order and hybrids (closure-based)
     "AnyOf", "AtStep", "BFGS", "ConjugateGradient", "GradNormBelow", "HessianFree", "LBFGS",
     "Newton", "Phase", "PhasedOptimizer", "Plateau", "StopReason", "adam_then_lbfgs",

@@ -25,6 +25,7 @@ from trainlab.optim.asgd import ASGD
 from trainlab.optim.lookahead import Lookahead
 from trainlab.optim.second_order import BFGS, LBFGS, ConjugateGradient, HessianFree, Newton
 from trainlab.optim.sgd import SGD, DecayingGD, GradientControlled, Momentum
+from trainlab.optim.sparse_adam import SparseAdam
 from trainlab.optim.spec import OptimizerSpec, Variant
 
 __all__ = ["SPECS", "spec_of"]
@@ -181,6 +182,13 @@ SPECS: tuple[OptimizerSpec, ...] = (
         ({"gamma": 1.0}, "'gamma' parameter of AdaBound must be a float in the range [0, 1). Got 1.0 instead."),
         ({"final_lr": -0.1}, "'final_lr' parameter of AdaBound"),
     )),
+    OptimizerSpec(SparseAdam, (
+        Variant("sparse-adam", "Adam with lazy updates for sparse gradients",
+                "Kingma & Ba 2015; torch.optim.SparseAdam"),
+    ), step_size="per_coordinate", gradients="sparse", torch_twin=torch.optim.SparseAdam, samples=(
+        {"lr": 0.01},
+        {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "maximize": True},
+    ), invalid=(LR, EPS, BETA1, BETA2)),
     OptimizerSpec(Lookahead, (
         Variant("lookahead", "Lookahead (k=5, alpha=0.5) around Adam", f"Zhang et al. 2019; {SUTD}"),
     ), step_size="per_coordinate", step="wraps", inner=Adam, samples=(

@@ -46,6 +46,16 @@ class Lookahead(Optimizer):
         self.fast_steps = 0
         for p in params:  # the slow weights start where the fast ones start
             self.state[p]["slow"] = p.detach().clone()
+        self._wrapping = True
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group to the wrapped optimizer; its slow weights start at its parameters."""
+        if not getattr(self, "_wrapping", False):  # Optimizer.__init__ registering the wrapped params
+            super().add_param_group(param_group)
+            return
+        self.optimizer.add_param_group(param_group)
+        for p in self.optimizer.param_groups[-1]["params"]:
+            self.state[p]["slow"] = p.detach().clone()
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -63,6 +73,11 @@ class Lookahead(Optimizer):
                     slow.lerp_(p, self.alpha)
                     p.copy_(slow)
         return loss
+
+    def __getstate__(self) -> dict[str, Any]:
+        # torch.optim.Optimizer pickles only defaults/state/param_groups; the wrapped
+        # optimizer and the step count must travel too (deepcopy, pickle).
+        return dict(self.__dict__)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         self.optimizer.zero_grad(set_to_none)

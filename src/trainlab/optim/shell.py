@@ -8,6 +8,10 @@ One step:
     gradients -> chain of transforms (each rewrites the update) -> params += update
 
 Parameters whose ``grad`` is ``None`` are skipped; ``maximize=True`` ascends.
+As in torch.optim: a complex parameter is updated as its real view, a
+one-element tensor ``lr`` is read at every step (see ``trainlab.optim.views``),
+sparse gradients are accepted when every transform of the chain supports them,
+and a state dict saved before a hyperparameter existed loads with its default.
 
 Example:
     >>> import torch
@@ -22,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,11 +35,27 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from trainlab.constraints import BOOL, check, fail
-from trainlab.optim.params import materialize_params
+from trainlab.optim.params import check_new_group, materialize_params
+from trainlab.optim.torch_errors import speaking_torch
 from trainlab.optim.transform import Batch, Transform
 from trainlab.optim.update import Update
+from trainlab.optim.views import ComplexState, number_group, real_view
 
 __all__ = ["ChainOptimizer"]
+
+
+def _unique(params: list[Tensor]) -> list[Tensor]:
+    """``params`` without repeats (torch warns about a repeated parameter; it is updated once)."""
+    out, seen = [], set()
+    for p in params:
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append(p)
+    return out
+
+
+def _supports_sparse(transform: Transform) -> bool:
+    return all(getattr(t, "supports_sparse", False) for t in transform.transforms())
 
 
 class ChainOptimizer(Optimizer):
@@ -78,48 +99,38 @@ class ChainOptimizer(Optimizer):
 
     def _check(self, group: dict[str, Any]) -> None:
         owner = type(self).__name__
-        check(owner, "maximize", group.get("maximize", False), BOOL)
-        self._transform.check_group(group, owner)
+        with speaking_torch():
+            check(owner, "maximize", group.get("maximize", False), BOOL)
+            self._transform.check_group(group, owner)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        owner = type(self).__name__
-        if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
-        params = param_group["params"]
-        param_group["params"] = materialize_params(params, owner)
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
-        for i, p in enumerate(param_group["params"]):
-            if isinstance(p, Tensor) and id(p) in seen:
-                fail(
-                    owner,
-                    "params",
-                    "parameters that each appear in one group only",
-                    f"parameter #{i} of shape {tuple(p.shape)} already in an earlier group",
-                )
+        check_new_group(param_group, self.param_groups, type(self).__name__)
         self._check(param_group)
         super().add_param_group(param_group)
 
     # -- the step ---------------------------------------------------------------
     def _batches(self) -> list[Batch]:
         batches = []
+        sparse_ok = _supports_sparse(self._transform)
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
+            params = _unique([p for p in group["params"] if p.grad is not None])
             if not params:
                 continue
-            grads = []
-            for p in params:
-                if p.grad.is_sparse:
-                    raise RuntimeError(
-                        f"{type(self).__name__} does not support sparse gradients"
-                    )
-                grads.append(p.grad)
-            states = [self.state[p] for p in params]
+            if not sparse_ok and any(p.grad.is_sparse for p in params):
+                raise RuntimeError(
+                    f"{type(self).__name__} does not support sparse gradients; "
+                    "use SGD, Adagrad or SparseAdam for sparse ones"
+                )
+            states = [
+                ComplexState(self.state[p], p.shape) if p.is_complex() else self.state[p] for p in params
+            ]
             steps = []
             for s in states:
                 s["step"] = step = s.get("step", 0) + 1
                 steps.append(step)
-            update = Update(grads, scale=-1.0 if group["maximize"] else 1.0)
-            batches.append(Batch(group, params, states, steps, update))
+            update = Update([real_view(p.grad) for p in params], scale=-1.0 if group["maximize"] else 1.0)
+            views = [real_view(p) for p in params]
+            batches.append(Batch(number_group(group), views, states, steps, update))
         return batches
 
     @torch.no_grad()
@@ -137,6 +148,23 @@ class ChainOptimizer(Optimizer):
             b.update.apply_to(b.params)
         self._transform.after_apply(batches)
         return loss
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # load_state_dict passes through here: a group saved before a hyperparameter
+        # existed (an older trainlab or torch) takes that hyperparameter's default.
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, value in self._group_defaults().items():
+                group.setdefault(key, value)
+
+    def _group_defaults(self) -> dict[str, Any]:
+        """Each hyperparameter's default: the class signature's, else the chain's."""
+        out = dict(self._transform.defaults)
+        out["maximize"] = False
+        for name, p in inspect.signature(type(self).__init__).parameters.items():
+            if name in out and p.default is not inspect.Parameter.empty:
+                out[name] = p.default
+        return out
 
     def __getstate__(self) -> dict[str, Any]:
         # torch.optim.Optimizer pickles only defaults/state/param_groups; the chain

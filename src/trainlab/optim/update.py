@@ -34,6 +34,13 @@ from torch import Tensor
 Factor = float | list[float]  # one number for the group, or one per tensor
 
 
+def as_scale(value: float | int | list) -> Factor:
+    """A scale as the Update keeps it: a float, or a list of floats (ints and numpy numbers converted)."""
+    if isinstance(value, (list, tuple)):
+        return [float(v) for v in value]
+    return float(value)
+
+
 def _uniform(scale: Factor) -> float | None:
     """The common value of ``scale`` if every tensor has the same one."""
     if isinstance(scale, float):
@@ -44,6 +51,7 @@ def _uniform(scale: Factor) -> float | None:
 
 def multiply(scale: Factor, factor: Factor) -> Factor:
     """Product of two scales (each a float or a list of per-tensor floats)."""
+    scale, factor = as_scale(scale), as_scale(factor)
     if isinstance(scale, float) and isinstance(factor, float):
         return scale * factor
     n = len(scale) if isinstance(scale, list) else len(factor)  # type: ignore[arg-type]
@@ -64,7 +72,7 @@ class Update:
         scale: Factor = 1.0,
         owned: bool = False,
     ) -> None:
-        self.num, self.den, self.scale, self.owned = num, den, scale, owned
+        self.num, self.den, self.scale, self.owned = num, den, as_scale(scale), owned
         self.num2: list[Tensor] | None = None
         self.scale2: Factor = 0.0
 
@@ -72,7 +80,7 @@ class Update:
         """Add ``scale * tensors`` to the numerator without computing the sum (NAdam's two terms)."""
         if self.num2 is not None:
             self.owned_values()
-        self.num2, self.scale2 = tensors, scale
+        self.num2, self.scale2 = tensors, as_scale(scale)
 
     def __len__(self) -> int:
         return len(self.num)
@@ -147,13 +155,13 @@ class Update:
         ``owned``: whether later transforms may overwrite ``tensors`` (false for
         gradients and optimizer state).
         """
-        self.num, self.den, self.scale, self.owned = tensors, den, scale, owned
+        self.num, self.den, self.scale, self.owned = tensors, den, as_scale(scale), owned
         self.num2, self.scale2 = None, 0.0
 
     def divide(self, den: list[Tensor], scale: Factor = 1.0) -> None:
         """Make ``scale * values() / den`` the new update; the division waits for ``apply_to``."""
         num = self.values()
-        self.num, self.den, self.scale = num, den, scale
+        self.num, self.den, self.scale = num, den, as_scale(scale)
 
     def add(self, tensors: list[Tensor], alpha: float) -> None:
         """Add ``alpha * tensors`` to the update (in place where the update owns its tensors)."""

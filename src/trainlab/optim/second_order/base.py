@@ -35,8 +35,9 @@ from torch.optim import Optimizer
 
 from trainlab.constrained import Constrained
 from trainlab.constraints import POSITIVE_INT, Constraint, Interval, fail
-from trainlab.optim.params import materialize_params
+from trainlab.optim.params import check_new_group, materialize_params
 from trainlab.optim.second_order._closure import Closure, add_flat_, clone_params, restore_params, value_and_grad
+from trainlab.optim.torch_errors import speaking_torch
 
 __all__ = ["ANY_REAL", "ClosureOptimizer", "LineFunction", "StopReason", "first_step", "max_abs"]
 
@@ -66,7 +67,8 @@ class ClosureOptimizer(Optimizer, Constrained):
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         if "max_eval" in defaults and defaults["max_eval"] is None and POSITIVE_INT.accepts(defaults.get("max_iter")):
             defaults = {**defaults, "max_eval": self.default_max_eval(defaults)}
-        self.check_arguments(defaults)
+        with speaking_torch():
+            self.check_arguments(defaults)
         super().__init__(materialize_params(params, type(self).__name__), defaults)
 
     def default_max_eval(self, defaults: Mapping[str, Any]) -> int:
@@ -79,11 +81,14 @@ class ClosureOptimizer(Optimizer, Constrained):
         return dict(self.constraints)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        if getattr(self, "param_groups", None):
+        check_new_group(param_group, getattr(self, "param_groups", []), type(self).__name__)
+        with speaking_torch():
+            self.check_arguments({**self.defaults, **param_group})
+        super().add_param_group(param_group)  # torch's own checks first, as torch.optim.LBFGS
+        if len(self.param_groups) > 1:
+            self.param_groups.pop()
             fail(type(self).__name__, "params", "a single parameter group (one flat vector)",
                  f"{len(self.param_groups) + 1} groups")
-        self.check_arguments({**self.defaults, **param_group})
-        super().add_param_group(param_group)
 
     # -- shared state -----------------------------------------------------------------
     @property

@@ -21,6 +21,7 @@ block                           update rule
 ``scale_by_radam``              RAdam
 ``scale_by_adabound``           AdaBound / AMSBound (includes lr)
 ``scale_by_asgd``               averaged SGD (includes lr)
+``scale_by_sparse_adam``        SparseAdam: lazy Adam for sparse gradients
 ``clip_by_global_norm``         ``u <- u min(1, c / ||u||)``
 ``clip_by_value``               ``u <- clamp(u, -c, c)``
 ``scale_by_gradient_control``   seed 004's ``alpha <- alpha / (1 + a_cf sqrt|g|)``
@@ -45,10 +46,11 @@ from trainlab.optim.transforms.clipping import ClipByGlobalNorm as clip_by_globa
 from trainlab.optim.transforms.clipping import ClipByValue as clip_by_value
 from trainlab.optim.transforms.control import ScaleByGradientControl as scale_by_gradient_control
 from trainlab.optim.transforms.momentum import Trace as trace
+from trainlab.optim.transforms.sparse_adam import ScaleBySparseAdam as scale_by_sparse_adam
 
 __all__ = [
     "clip_by_global_norm", "clip_by_value", "scale", "scale_by_adabound", "scale_by_adadelta",
     "scale_by_adagrad", "scale_by_adam", "scale_by_adamax", "scale_by_asgd", "scale_by_decay",
     "scale_by_gradient_control", "scale_by_learning_rate", "scale_by_nadam", "scale_by_radam",
-    "scale_by_rms", "trace", "weight_decay",
+    "scale_by_rms", "scale_by_sparse_adam", "trace", "weight_decay",
 ]

@@ -74,20 +74,43 @@ class ScaleByAdagrad(Transform):
             eps_root=eps_root,
         )
 
+    supports_sparse = True  # as torch.optim.Adagrad: only the coordinates a sparse gradient names
+
     def update(self, b: Batch) -> None:
         g = b.group
         init = g["initial_accumulator_value"]
         sums = b.slot("sum", lambda p: torch.full_like(p, init, memory_format=torch.preserve_format))
         u = b.update
         grads = u.values()
-        torch._foreach_addcmul_(sums, grads, grads)
-        den = root_plus_eps(sums, g["eps"], g["eps_root"])
         decay = g["lr_decay"]
         if decay:
             scale = [1.0 / (1.0 + (t - 1) * decay) for t in b.steps]
         else:
             scale = 1.0
+        if any(x.is_sparse for x in grads):
+            quotients = [
+                _adagrad_quotient(a, x, g["eps"], g["eps_root"]) for a, x in zip(sums, grads, strict=True)
+            ]
+            u.replace(quotients, owned=True, scale=scale)
+            return
+        torch._foreach_addcmul_(sums, grads, grads)
+        den = root_plus_eps(sums, g["eps"], g["eps_root"])
         u.divide(den, scale)
+
+
+def _adagrad_quotient(acc: torch.Tensor, grad: torch.Tensor, eps: float, eps_root: float) -> torch.Tensor:
+    """``acc += g*g``; returns ``g / (sqrt(acc + eps_root) + eps)``.
+
+    Sparse where ``g`` is, touching only its coordinates (torch.optim.Adagrad's sparse path).
+    """
+    if not grad.is_sparse:
+        acc.addcmul_(grad, grad)
+        return grad / acc.add(eps_root).sqrt_().add_(eps)
+    grad = grad.coalesce()
+    indices, values = grad._indices(), grad._values()
+    acc.add_(torch.sparse_coo_tensor(indices, values.pow(2), grad.shape, check_invariants=False))
+    std = acc.sparse_mask(grad)._values().add(eps_root).sqrt_().add_(eps)
+    return torch.sparse_coo_tensor(indices, values / std, grad.shape, check_invariants=False)
 
 
 class ScaleByRms(Transform):

@@ -31,6 +31,7 @@ class ScaleByLearningRate(Transform):
     """``u <- -lr * u``: turns a direction into a descent step of size ``lr``."""
 
     constraints = {"lr": NONNEGATIVE}
+    supports_sparse = True
 
     def __init__(self, lr: float = 1e-3) -> None:
         super().__init__(lr=lr)
@@ -41,6 +42,8 @@ class ScaleByLearningRate(Transform):
 
 class Scale(Transform):
     """``u <- factor * u`` for a fixed factor (not a hyperparameter)."""
+
+    supports_sparse = True
 
     def __init__(self, factor: float) -> None:
         super().__init__()
@@ -65,6 +68,7 @@ class WeightDecay(Transform):
 
     constraints = {"weight_decay": NONNEGATIVE, "decoupled_weight_decay": BOOL}
     reads = {"lr": "decoupled decay multiplies the parameters by 1 - lr * weight_decay"}
+    supports_sparse = True  # a sparse update with coupled decay is refused at the step, as torch does
 
     def __init__(self, weight_decay: float = 0.0, decoupled: bool = False) -> None:
         super().__init__(weight_decay=weight_decay, decoupled_weight_decay=decoupled)
@@ -83,6 +87,8 @@ class WeightDecay(Transform):
         if b.group["decoupled_weight_decay"]:
             torch._foreach_mul_(b.params, 1.0 - b.group["lr"] * wd)
             return
+        if any(t.is_sparse for t in b.update.num):
+            raise RuntimeError("weight_decay option is not compatible with sparse gradients")
         b.update.add(b.params, wd)
 
 
@@ -90,6 +96,7 @@ class ScaleByDecay(Transform):
     """``u <- K**t * u``: the learning rate decays by ``K`` every step (seed 004)."""
 
     constraints = {"decay": UNIT_CLOSED}
+    supports_sparse = True
 
     def __init__(self, decay: float = 0.99) -> None:
         super().__init__(decay=decay)

@@ -32,6 +32,7 @@ class Trace(Transform):
     """Momentum trace with dampening; ``nesterov=True`` looks ahead along the trace."""
 
     constraints = {"momentum": NONNEGATIVE, "dampening": NONNEGATIVE, "nesterov": BOOL}
+    supports_sparse = True  # a sparse update makes a sparse trace, as in torch.optim.SGD
 
     def __init__(self, momentum: float = 0.9, dampening: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(momentum=momentum, dampening=dampening, nesterov=nesterov)
