@@ -10,7 +10,7 @@ Example:
     ['torch', 'xavier_uniform', 'xavier_normal']
 """
 
-from trainlab.init.apply import SCHEMES, Scheme, get, initialize, names
+from trainlab.init.apply import SCHEMES, Scheme, get, initialize, initialize_layer, names
 from trainlab.init.gain import calculate_gain
 from trainlab.init.schemes import (
     constant_,
@@ -28,7 +28,7 @@ from trainlab.init.schemes import (
 )
 
 __all__ = [
-    "SCHEMES", "Scheme", "calculate_gain", "constant_", "fans", "get", "initialize", "kaiming_normal_",
+    "SCHEMES", "Scheme", "calculate_gain", "constant_", "fans", "get", "initialize", "initialize_layer", "kaiming_normal_",
     "kaiming_uniform_", "lecun_normal_", "lecun_uniform_", "names", "normal_", "orthogonal_", "uniform_",
     "xavier_normal_", "xavier_uniform_", "zeros_",
 ]

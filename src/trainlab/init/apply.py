@@ -44,7 +44,7 @@ from torch import Tensor, nn
 from trainlab.constraints import Interval, fail, unknown_name
 from trainlab.init import schemes as s
 
-__all__ = ["Scheme", "SCHEMES", "LAYERS", "BIASES", "names", "get", "initialize"]
+__all__ = ["Scheme", "SCHEMES", "LAYERS", "BIASES", "names", "get", "initialize", "initialize_layer"]
 
 # Layers whose ``weight`` has the (out, in, *kernel) layout the fan rules assume.
 LAYERS: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -98,18 +98,44 @@ def get(name: str) -> Scheme:
 _BIAS_VALUE = Interval(None, None, closed="neither")
 
 
-def _init_bias(bias: str | float, layer: nn.Module, generator: torch.Generator | None) -> None:
-    b = layer.bias
-    if b is None or bias == "keep":
+def _resolve(owner: str, scheme: str, bias: str | float | None, generator, overrides: dict[str, Any]):
+    entry = get(scheme)
+    bias = entry.bias if bias is None else bias
+    if not (bias in BIASES or (isinstance(bias, (int, float)) and _BIAS_VALUE.accepts(bias))):
+        fail(owner, "bias", f"one of {BIASES} or a finite number", bias)
+    kwargs = {**entry.defaults, **overrides}
+    if entry.function not in (s.constant_, s.zeros_):
+        kwargs["generator"] = generator
+    return entry.function, bias, kwargs
+
+
+def _draw(function: Callable[..., Tensor], kwargs: dict[str, Any], bias_rule: str | float,
+          weight: Tensor, bias: Tensor | None, generator: torch.Generator | None) -> None:
+    function(weight, **kwargs)
+    if bias is None or bias_rule == "keep":
         return
-    if bias == "zeros":
-        s.zeros_(b)
-    elif bias == "torch":
-        fan_in, _ = s.fans(layer.weight)
+    if bias_rule == "zeros":
+        s.zeros_(bias)
+    elif bias_rule == "torch":
+        fan_in, _ = s.fans(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        s.uniform_(b, -bound, bound, generator)
+        s.uniform_(bias, -bound, bound, generator)
     else:
-        s.constant_(b, float(bias))
+        s.constant_(bias, float(bias_rule))
+
+
+def initialize_layer(
+    weight: Tensor,
+    bias: Tensor | None,
+    scheme: str,
+    *,
+    bias_rule: str | float | None = None,
+    generator: torch.Generator | None = None,
+    **overrides: Any,
+) -> None:
+    """Draw one layer's ``weight`` (then ``bias``) with ``scheme``, as ``initialize`` does per layer."""
+    function, rule, kwargs = _resolve("initialize_layer", scheme, bias_rule, generator, overrides)
+    _draw(function, kwargs, rule, weight, bias, generator)
 
 
 def initialize(
@@ -134,22 +160,13 @@ def initialize(
         **overrides: arguments of the scheme's function (``gain``, ``mode``,
             ``nonlinearity``, ``a``, ``std``, ``val``...).
     """
-    entry = get(scheme)
-    bias = entry.bias if bias is None else bias
-    if not (bias in BIASES or (isinstance(bias, (int, float)) and _BIAS_VALUE.accepts(bias))):
-        fail("initialize", "bias", f"one of {BIASES} or a finite number", bias)
+    function, rule, kwargs = _resolve("initialize", scheme, bias, generator, overrides)
     if not isinstance(model, nn.Module):
         fail("initialize", "model", "a torch.nn.Module", type(model).__name__)
-    kwargs = {**entry.defaults, **overrides}
-    if entry.function not in (s.constant_, s.zeros_):
-        kwargs["generator"] = generator
-    count = 0
-    for layer in model.modules():
-        if isinstance(layer, LAYERS):
-            entry.function(layer.weight, **kwargs)
-            _init_bias(bias, layer, generator)
-            count += 1
-    if count == 0:
+    layers = [m for m in model.modules() if isinstance(m, LAYERS)]
+    if not layers:
         fail("initialize", "model", f"a module with at least one of {[c.__name__ for c in LAYERS]}",
              type(model).__name__)
-    return count
+    for layer in layers:
+        _draw(function, kwargs, rule, layer.weight, layer.bias, generator)
+    return len(layers)

@@ -24,7 +24,7 @@ from trainlab.nn.activations import get as get_activation
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {name: a.module for name, a in ACTIVATION_REGISTRY.items()}
 
-_WIDTHS = Satisfies(
+WIDTHS = Satisfies(
     lambda w: isinstance(w, Sequence) and len(w) >= 2 and all(isinstance(v, int) and v >= 1 for v in w),
     "a sequence of at least two positive ints (input, hidden..., output)",
 )
@@ -48,7 +48,7 @@ class MLP(nn.Sequential):
         init: str = "torch",
         generator: torch.Generator | None = None,
     ) -> None:
-        check("MLP", "widths", widths, _WIDTHS)
+        check("MLP", "widths", widths, WIDTHS)
         get_activation(activation)
         initializers.get(init)
         check("MLP", "dropout", dropout, UNIT_HALF_OPEN)
