@@ -36,8 +36,9 @@ class MLP(nn.Sequential):
     ``dropout`` is the probability of zeroing a hidden unit during training
     (inverted dropout, ``torch.nn.Dropout``); 0 adds no dropout layers.
     ``init`` names a scheme of ``trainlab.init`` (``"he"``, ``"xavier_normal"``...);
-    the default ``"torch"`` keeps the layers' own initialization. ``generator``
-    draws the re-initialized weights (the global generator when ``None``).
+    the default ``"torch"`` keeps the layers' own initialization (re-drawn from
+    ``generator`` when one is given). ``generator`` draws the weights of a
+    scheme (the global generator when ``None``).
     """
 
     def __init__(
@@ -61,7 +62,7 @@ class MLP(nn.Sequential):
                     layers.append(nn.Dropout(dropout))
         super().__init__(*layers)
         self.widths, self.activation, self.dropout, self.init = list(widths), activation, dropout, init
-        if init != "torch":
+        if init != "torch" or generator is not None:
             initializers.initialize(self, init, generator=generator)
 
     def __getitem__(self, idx):  # type: ignore[override]

@@ -105,20 +105,31 @@ class StackedMLP(nn.Module):
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
     ) -> StackedMLP:
-        """``runs`` fresh MLPs, run ``r`` drawn from its own generator seeded ``run_seeds(seed, runs)[r]``.
-
-        Run ``r``'s tensors are drawn as ``initialize(model, init, generator=g_r)``
-        draws them for an MLP of ``dtype``, with ``g_r =
-        torch.Generator().manual_seed(run_seeds(seed, runs)[r])``; in float32 run ``r`` is
-        exactly ``MLP(widths, activation, init=init, generator=g_r)``.
-        """
+        """``runs`` fresh MLPs, run ``r`` drawn from its own generator seeded ``run_seeds(seed, runs)[r]``."""
         check("StackedMLP.create", "runs", runs, POSITIVE_INT)
-        check("StackedMLP.create", "widths", widths, WIDTHS)
+        return cls.from_seeds(widths, run_seeds(seed, runs), activation, init, dtype)
+
+    @classmethod
+    def from_seeds(
+        cls,
+        widths: Sequence[int],
+        seeds: Sequence[int],
+        activation: str = "relu",
+        init: str = "he",
+        dtype: torch.dtype = torch.float32,
+    ) -> StackedMLP:
+        """One run per seed: run ``r``'s tensors are drawn as ``initialize(model, init, generator=g_r)``
+        draws them for an MLP of ``dtype``, ``g_r = torch.Generator().manual_seed(seeds[r])``; in
+        float32 run ``r`` is exactly ``MLP(widths, activation, init=init, generator=g_r)``.
+        """
+        check("StackedMLP.from_seeds", "widths", widths, WIDTHS)
+        check("StackedMLP.from_seeds", "seeds", len(seeds), POSITIVE_INT)
         get_activation(activation)
+        runs = len(seeds)
         pairs = list(zip(widths[:-1], widths[1:], strict=True))
         weights = [torch.empty(runs, b, a, dtype=dtype) for a, b in pairs]
         biases = [torch.empty(runs, b, dtype=dtype) for _, b in pairs]
-        for r, s in enumerate(run_seeds(seed, runs)):
+        for r, s in enumerate(seeds):
             generator = torch.Generator().manual_seed(s)
             for w, b in zip(weights, biases, strict=True):
                 initializers.initialize_layer(w[r], b[r], init, generator=generator)
