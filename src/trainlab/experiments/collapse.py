@@ -15,6 +15,9 @@ A run has *collapsed* when its trained output is constant over the inputs:
 ``max - min < tol * std(target)``; it was *dead at initialization* when its
 initial output is exactly constant.
 
+The target's median is NumPy's (the midpoint of the two middle values: every
+point between them minimizes the MAE).
+
 Targets: ``abs`` = ``|x|``, ``xsin`` = ``x sin(5x)``, ``step`` = ``1{x>0} + 0.2 sin(5x)``.
 
 Example:
@@ -37,6 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -194,7 +198,7 @@ def collapse_study(
     y = TARGETS[target](x)
     scale = y.std().item()
     result = CollapseResult(depth, width, target, loss, init, seed, steps, lr, runs, y.mean().item(),
-                            y.median().item(), x=x[:, 0].tolist(), examples={"target": [y[:, 0].tolist()],
+                            float(np.median(y.numpy())), x=x[:, 0].tolist(), examples={"target": [y[:, 0].tolist()],
                                                                              "collapsed": [], "other": []})
     seeds = run_seeds(seed, runs)
     widths = [1] + [width] * depth + [1]
