@@ -73,3 +73,8 @@ def test_bad_input():
         collapse_study(runs=0)
     with pytest.raises(InvalidArgument, match="Unknown target 'sin'"):
         collapse_study(target="sin")
+
+
+def test_command_rejects_bad_input_with_a_message(tmp_path):
+    with pytest.raises(SystemExit, match="'width' parameter of collapse_study"):
+        module.main(["--width", "0", "--out", str(tmp_path)])

@@ -279,14 +279,22 @@ def main(argv: Sequence[str] | None = None) -> CollapseResult:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for tiny nets)")
     parser.add_argument("--out", default="out/collapse")
     args = parser.parse_args(argv)
+    threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
+    try:
+        return _run(args)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(args: argparse.Namespace) -> CollapseResult:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     try:
         result = collapse_study(args.depth, args.width, args.runs, args.target, args.loss, args.init,
                                 args.seed, args.steps, args.lr)
     except ValueError as err:
-        parser.exit(2, f"error: {err}\n")
+        raise SystemExit(f"error: {err}") from None
     stem = f"collapse-d{args.depth}-w{args.width}-{args.target}-{args.loss}"
     result.to_json(out / f"{stem}.json")
     result.plot(out / f"{stem}.png")

@@ -77,8 +77,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--layer-steps", type=int, default=200)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
+    threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
-    numbers = write_all(args.out, args.map_runs, args.map_steps, args.seeds, args.layer_steps)
+    try:
+        numbers = write_all(args.out, args.map_runs, args.map_steps, args.seeds, args.layer_steps)
+    finally:
+        torch.set_num_threads(threads)
     print(json.dumps({k: v for k, v in numbers.items() if k not in ("layer_study", "collapse_map")}, indent=1))
     print(f"wrote figures and initialization.json into {args.out}")
     return numbers
