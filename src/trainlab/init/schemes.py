@@ -86,6 +86,15 @@ def zeros_(tensor: Tensor) -> Tensor:
         return tensor.zero_()
 
 
+def _fill(tensor: Tensor, std: float, distribution: str, generator: Generator) -> Tensor:
+    """Zero-mean draws of standard deviation ``std``: ``N(0, std^2)`` or ``U(+-sqrt(3) std)``."""
+    if distribution == "uniform":
+        bound = math.sqrt(3.0) * std
+        return uniform_(tensor, -bound, bound, generator)
+    with torch.no_grad():
+        return tensor.normal_(0.0, std, generator=generator)
+
+
 def _glorot_std(owner: str, tensor: Tensor, gain: float) -> float:
     check(owner, "gain", gain, NONNEGATIVE)
     fan_in, fan_out = fans(tensor)
@@ -94,15 +103,12 @@ def _glorot_std(owner: str, tensor: Tensor, gain: float) -> float:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator = None) -> Tensor:
     """Glorot & Bengio 2010: ``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
-    bound = math.sqrt(3.0) * _glorot_std("xavier_uniform_", tensor, gain)
-    return uniform_(tensor, -bound, bound, generator)
+    return _fill(tensor, _glorot_std("xavier_uniform_", tensor, gain), "uniform", generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator = None) -> Tensor:
     """Glorot & Bengio 2010: ``N(0, gain^2 * 2 / (fan_in + fan_out))``."""
-    std = _glorot_std("xavier_normal_", tensor, gain)
-    with torch.no_grad():
-        return tensor.normal_(0.0, std, generator=generator)
+    return _fill(tensor, _glorot_std("xavier_normal_", tensor, gain), "normal", generator)
 
 
 def _he_std(owner: str, tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
@@ -117,8 +123,7 @@ def kaiming_uniform_(
     generator: Generator = None,
 ) -> Tensor:
     """He et al. 2015: ``U(-b, b)``, ``b = gain * sqrt(3 / fan)`` (``a``: the leaky slope)."""
-    bound = math.sqrt(3.0) * _he_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound, generator)
+    return _fill(tensor, _he_std("kaiming_uniform_", tensor, a, mode, nonlinearity), "uniform", generator)
 
 
 def kaiming_normal_(
@@ -129,9 +134,7 @@ def kaiming_normal_(
     generator: Generator = None,
 ) -> Tensor:
     """He et al. 2015: ``N(0, gain^2 / fan)``; ReLU's gain ``sqrt(2)`` gives ``Var(w) = 2 / fan_in``."""
-    std = _he_std("kaiming_normal_", tensor, a, mode, nonlinearity)
-    with torch.no_grad():
-        return tensor.normal_(0.0, std, generator=generator)
+    return _fill(tensor, _he_std("kaiming_normal_", tensor, a, mode, nonlinearity), "normal", generator)
 
 
 def _lecun_std(owner: str, tensor: Tensor, gain: float) -> float:
@@ -141,15 +144,12 @@ def _lecun_std(owner: str, tensor: Tensor, gain: float) -> float:
 
 def lecun_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator = None) -> Tensor:
     """LeCun et al. 1998: ``U(-b, b)``, ``b = gain * sqrt(3 / fan_in)`` (``Var(w) = gain^2 / fan_in``)."""
-    bound = math.sqrt(3.0) * _lecun_std("lecun_uniform_", tensor, gain)
-    return uniform_(tensor, -bound, bound, generator)
+    return _fill(tensor, _lecun_std("lecun_uniform_", tensor, gain), "uniform", generator)
 
 
 def lecun_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator = None) -> Tensor:
     """LeCun et al. 1998: ``N(0, gain^2 / fan_in)``; with SELU it keeps activations at mean 0, variance 1."""
-    std = _lecun_std("lecun_normal_", tensor, gain)
-    with torch.no_grad():
-        return tensor.normal_(0.0, std, generator=generator)
+    return _fill(tensor, _lecun_std("lecun_normal_", tensor, gain), "normal", generator)
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator = None) -> Tensor:
