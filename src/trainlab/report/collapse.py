@@ -22,6 +22,7 @@ def plot_collapse_runs(result: Any, path: str | Path) -> Path:
         ax.plot(x, ys, color="tab:blue", alpha=0.6, lw=1, label="other runs" if i == 0 else None)
     ax.plot(x, result.examples["target"][0], color="black", lw=2, label=f"target ({result.target})")
     ax.axhline(result.target_mean, color="grey", ls="--", lw=1, label="target mean")
+    ax.axhline(result.target_median, color="grey", ls=":", lw=1, label="target median")
     ax.set_xlabel("x")
     ax.set_title(f"depth {result.depth}, width {result.width}, {result.loss}, {result.init} init")
     ax.legend(fontsize=8)
