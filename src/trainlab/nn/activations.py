@@ -27,7 +27,7 @@ Gains: torch.nn.init.calculate_gain's value where torch lists the function
 ``gain = 1 / sqrt(E[f(z)^2])``, ``z ~ N(0, 1)`` (the rule that gives ReLU its
 ``sqrt(2)``: He et al. 2015), by Gauss-Hermite quadrature (``gain_rule = "second moment"``).
 
-Seed: SUTD 50.039 "Theory and Practice of Deep Learning" (W2-S2) lists these functions.
+Source: SUTD 50.039 "Theory and Practice of Deep Learning" (W2-S2) lists these functions.
 
 Example:
     >>> import torch
