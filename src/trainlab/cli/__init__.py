@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "train": "trainlab.cli.train:train",
     "schedules": "trainlab.cli.schedules:schedules",
     "lr-find": "trainlab.cli.schedules:lr_find",
+    "init": "trainlab.cli.init:init",
 }
 
 
