@@ -45,7 +45,8 @@ OPTIONS: dict[str, str] = {
     "widths": "--model", "hidden": "--model", "activation": "--activation", "dropout": "--dropout",
     "optimizer": "--optimizer", "lr": "--lr", "loss": "--loss", "epochs": "--epochs",
     "batch_size": "--batch-size", "val": "--val", "test": "--test", "val + test": "--val and --test",
-    "config": "--resume", "seed": "--seed", "every": "--checkpoint-every", "keep_last": "--keep-last", "patience": "--patience",
+    "config": "--resume", "seed": "--seed", "every": "--checkpoint-every", "keep_last": "--keep-last",
+    "patience": "--patience",
     "max_norm": "--clip", "start": "--start", "end": "--end", "steps": "--steps",
 }
 # "Unknown KIND 'x'" -> option

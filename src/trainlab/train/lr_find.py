@@ -28,7 +28,7 @@ from trainlab.nn import MLP
 from trainlab.optim import registry
 from trainlab.schedules.range_test import RangeTest
 from trainlab.train.range_test import lr_range_test
-from trainlab.train.run import check_source
+from trainlab.train.run_checks import check_source
 
 __all__ = ["MiniBatches", "find_on_dataset"]
 

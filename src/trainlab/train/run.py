@@ -43,10 +43,9 @@ from typing import Any
 
 from trainlab.atomic import atomic_torch_save, atomic_write_text, remove_stale_temporaries
 from trainlab.constraints import fail
-from trainlab.data import BUNDLED, TARGETS, dataset_names, load_dataset, split_standardized
+from trainlab.data import BUNDLED, TARGETS, load_dataset, split_standardized
 from trainlab.nn import MLP
 from trainlab.optim import registry
-from trainlab.optim.second_order import BFGS, Newton
 from trainlab.train.callbacks import (
     Callback,
     Checkpoint,
@@ -57,6 +56,14 @@ from trainlab.train.callbacks import (
     ProgressBar,
 )
 from trainlab.train.checkpoint import CheckpointError, CorruptCheckpoint, list_checkpoints, load_checkpoint
+from trainlab.train.run_checks import (
+    DENSE_HESSIAN_LIMIT,
+    check_loss,
+    check_optimizer,
+    check_options_apply,
+    check_source,
+    dense_hessian_bytes,
+)
 from trainlab.train.run_layout import RunFolderBusy, RunLayout
 from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
@@ -64,9 +71,6 @@ from trainlab.train.trainer import Trainer
 __all__ = ["DENSE_HESSIAN_LIMIT", "RunAlreadyStarted", "RunConfig", "RunFolderBusy", "RunNeverStarted",
            "check_source", "dense_hessian_bytes", "resume_run", "run_directory_of", "start_run"]
 
-DENSE_HESSIAN_LIMIT = 2**30  # bytes: the most a run may ask for one dense n x n matrix (1 GiB)
-_CLASSIFICATION_LOSSES = ("cross_entropy",)
-_REGRESSION_LOSSES = ("mse", "mae")
 
 
 class RunAlreadyStarted(CheckpointError):
@@ -135,15 +139,15 @@ class _Built:
     def __init__(self, config: RunConfig, layout: RunLayout, progress: bool, extra: Sequence[Callback]) -> None:
         c = config
         self.stopper: EarlyStopping | None = None
-        _check_options_apply(c)
+        check_options_apply(c)
         seed_everything(c.seed)
         ds = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
         self.parts = split_standardized(ds.X, ds.y, val=c.val, test=c.test, seed=c.seed)
         classify = ds.task == "classification"
         loss = ("cross_entropy" if classify else "mse") if c.loss == "auto" else c.loss
-        _check_loss(loss, ds.name, classify)
+        check_loss(loss, ds.name, classify)
         self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], activation=c.activation, dropout=c.dropout)
-        _check_optimizer(c, self.model)
+        check_optimizer(c, self.model)
         optimizer = registry.build(c.optimizer, self.model.parameters(), lr=c.lr)
         n = len(self.parts.train)
         per_epoch = 1 if c.batch_size is None else math.ceil(n / c.batch_size)
@@ -167,63 +171,6 @@ class _Built:
                                seed=c.seed, callbacks=callbacks, metrics={"accuracy": "accuracy"} if classify else None)
         self.trainer.extra["config"] = dataclasses.asdict(c)  # saved in every checkpoint
         self.val = self.parts.val if has_val else None
-
-
-def check_source(owner: str, data: str) -> None:
-    """A data set name, a lecture target, or a CSV file that exists (said before its target is asked for)."""
-    if data not in BUNDLED and data not in TARGETS and not os.path.isfile(data):
-        fail(owner, "data", f"one of {dataset_names()} or an existing CSV file", data)
-
-
-def _check_options_apply(c: RunConfig) -> None:
-    """Refuse options that mean nothing for this data (rather than record them in config.json)."""
-    check_source("start_run", c.data)
-    kind = "a bundled data set" if c.data in BUNDLED else "a lecture target" if c.data in TARGETS else None
-    if kind is None:  # a CSV file: target and task are its options, samples is not
-        if c.samples is not None:
-            fail("start_run", "samples", f"left out (None) for a CSV file ({c.data} has its own rows)", c.samples)
-        return
-    if c.target is not None:
-        fail("start_run", "target", f"left out (None) for {kind} ({c.data} has its own target; target names a CSV column)",
-             c.target)
-    if c.task != "regression":
-        fail("start_run", "task", f"'regression' (the default) for {kind} ({c.data} has its own task; "
-             "task says how to read a CSV column)", c.task)
-    if kind == "a bundled data set" and c.samples is not None:
-        fail("start_run", "samples", f"left out (None) for a bundled data set ({c.data} has its own rows; samples sets "
-             "the points of a lecture target)", c.samples)
-
-
-def _check_loss(loss: str, data: str, classify: bool) -> None:
-    """A loss that fits the task: class labels need cross-entropy, numbers a regression loss."""
-    if classify and loss not in _CLASSIFICATION_LOSSES:
-        fail("start_run", "loss", f"one of {list(_CLASSIFICATION_LOSSES)} or 'auto' for {data}, a classification "
-             "data set (one output per class, integer labels; bce needs a single 0/1 output)", loss)
-    if not classify and loss not in _REGRESSION_LOSSES:
-        fail("start_run", "loss", f"one of {list(_REGRESSION_LOSSES)} or 'auto' for {data}, a regression data set "
-             "(cross-entropy of one output is always 0)", loss)
-
-
-def dense_hessian_bytes(model: Any) -> int:
-    """Bytes of one dense ``n x n`` float64 matrix over the model's ``n`` parameters: ``8 n^2``."""
-    n = sum(p.numel() for p in model.parameters())
-    return 8 * n * n
-
-
-def _check_optimizer(c: RunConfig, model: Any) -> None:
-    """Refuse a dense-Hessian method that cannot fit in memory; warn when a line search meets mini-batches."""
-    entry = registry.get(c.optimizer)
-    if issubclass(entry.cls, (Newton, BFGS)):
-        need = dense_hessian_bytes(model)
-        if need > DENSE_HESSIAN_LIMIT:
-            n = sum(p.numel() for p in model.parameters())
-            fail("start_run", "optimizer", f"a method without a dense Hessian for a model of {n:,} parameters "
-                 f"({entry.name} keeps an {n:,} x {n:,} matrix: {need / 2**30:,.1f} GiB, over the "
-                 f"{DENSE_HESSIAN_LIMIT / 2**30:g} GiB limit); use lbfgs or a smaller model", c.optimizer)
-    if entry.closure and c.batch_size is not None:
-        warnings.warn(f"{entry.name} runs a line search, which assumes the same loss at every evaluation; "
-                      f"with mini-batches of {c.batch_size} it sees a different loss each step and usually "
-                      "ends worse than with full batches (batch_size None).", UserWarning, stacklevel=4)
 
 
 def _finish(built: _Built, layout: RunLayout) -> dict[str, Any]:
@@ -284,6 +231,8 @@ def start_run(directory: str, config: RunConfig, progress: bool = True, callback
             atomic_write_text(layout.config, config.to_json())
             built.trainer.fit(built.parts.train, built.val)
             return _finish(built, layout)
+    except RunFolderBusy:
+        raise  # the folder is another process's: touch nothing in it
     except BaseException:
         if made and not layout.started:  # refused before its config: leave no half-made folder
             _remove_empty(layout)
