@@ -85,3 +85,14 @@ def test_default_run_folders_are_unique_within_a_second_and_across_processes(tmp
     second = _default_out("data/prices.csv")
     assert first != second and os.path.basename(first).startswith("prices-")
     assert str(os.getpid()) in first  # two processes in the same second get different names
+
+
+def test_kill_of_a_run_prints_the_resume_command_and_the_folder_resumes(tmp_path):
+    """SIGTERM (plain ``kill PID``) ends the run as Ctrl-C does: exit 130 and a paste-able command."""
+    out = str(tmp_path / "run")
+    victim = launch("--data", "noisy_x2", "--samples", "24", "--epochs", "100000", "--out", out, *SMALL)
+    wait_until(lambda: bool(list_checkpoints(os.path.join(out, "checkpoints"))), victim)
+    victim.send_signal(signal.SIGTERM)
+    said = victim.communicate(timeout=60)[0]
+    assert victim.returncode == 130 and f"  trainlab train --resume {out}" in said.splitlines(), said
+    assert not [n for _, _, files in os.walk(out) for n in files if ".tmp-" in n]

@@ -5,8 +5,12 @@ from __future__ import annotations
 import math
 import os
 import shlex
+import signal
+import threading
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from rich.console import Console
@@ -61,6 +65,23 @@ def _default_out(data: str) -> str:
         n += 1
         out = f"{base}-{n}"
     return out
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """``kill PID`` (SIGTERM) ends the run as Ctrl-C does: writes finish or roll back, the hint is printed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupted(layout: RunLayout | None) -> None:
@@ -146,7 +167,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
     layout: RunLayout | None = None
     output = "--resume" if resume is not None else "--out"
     try:
-        with library_errors(output=output), warnings.catch_warnings():
+        with library_errors(output=output), warnings.catch_warnings(), _terminate_as_interrupt():
             warnings.simplefilter("always", UserWarning)
             warnings.showwarning = lambda message, *_, **__: click.echo(f"warning: {message}", err=True)
             if resume is not None:
