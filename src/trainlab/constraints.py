@@ -79,7 +79,8 @@ def as_number(value: Any) -> Any:
 class Interval(Constraint):
     """A real (or integer) number in ``[low, high]`` with chosen open/closed ends.
 
-    ``None`` for an end means unbounded. ``closed`` is one of ``"left"``,
+    ``None`` for an end means unbounded, and an unbounded end is never reached:
+    ``Interval(0, None)`` holds every finite number ``>= 0`` but not ``inf``. ``closed`` is one of ``"left"``,
     ``"right"``, ``"both"`` or ``"neither"``.
     """
 
@@ -100,6 +101,8 @@ class Interval(Constraint):
                 return False
         elif not _is_real(value := as_number(value)) or math.isnan(float(value)):
             return False
+        elif math.isinf(float(value)) and (self.high if value > 0 else self.low) is None:
+            return False  # an open (unbounded) end is never reached: inf is not in [0, inf)
         left_closed = self.closed in ("left", "both")
         right_closed = self.closed in ("right", "both")
         if self.low is not None:

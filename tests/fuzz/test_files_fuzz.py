@@ -240,11 +240,14 @@ def test_cli_resume_refuses_a_checkpoint_of_another_model_shape(two_runs, tmp_pa
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
-def test_cli_resume_of_a_damaged_newest_checkpoint_fails_clearly(two_runs, tmp_path, damage):
+def test_cli_resume_of_a_damaged_newest_checkpoint_falls_back_or_fails_clearly(two_runs, tmp_path, damage):
+    """The folder resumes from the previous good file, naming the damaged one; the file itself is refused."""
     run = tmp_path / "run"
     shutil.copytree(two_runs / "4", run)
     newest = run / "checkpoints" / max(n for n in os.listdir(run / "checkpoints") if n.startswith("step-"))
     blob = newest.read_bytes()
     newest.write_bytes({"truncate": blob[: len(blob) // 2], "garbage": os.urandom(256), "empty": b""}[damage])
-    result = resume(run)
+    result = resume(newest)
     assert result.exit_code != 0 and newest.name in result.output, result.output
+    result = resume(run)
+    assert result.exit_code == 0 and newest.name in result.output and "Skipped it" in result.output, result.output

@@ -99,17 +99,19 @@ def test_csv_data_with_a_target_column(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (["--data", "diabetis"], "The 'source' parameter of load_dataset must be one of ['diabetes'"),
+    (["--data", "diabetis"], "'--data': must be one of ['diabetes'"),
     (["--optimizer", "adamm"], "Unknown optimizer 'adamm'. Did you mean 'adam'?"),
-    (["--lr", "-1"], "The 'lr' parameter of Adam must be a float in the range [0, inf). Got -1.0 instead."),
-    (["--val", "0.7", "--test", "0.4"], "'val + test' parameter of split_indices must be below 1"),
+    (["--lr", "-1"], "'--lr': must be a float in the range [0, inf). Got -1.0 instead."),
+    (["--lr", "inf"], "'--lr': must be a float in the range [0, inf). Got inf instead."),
+    (["--val", "0.7", "--test", "0.4"], "--val and --test: must be below 1"),
     (["--batch-size", "0"], "an int >= 1 or 'full'; got '0'"),
 ])
 def test_bad_options_get_one_clear_error(tmp_path, args, needle):
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["train", *SMALL, "--out", str(out), *args])
     assert result.exit_code != 0 and needle in result.output.replace("\n", " ").replace("  ", " ")
-    assert not (out / "checkpoints").exists()
+    assert "parameter of" not in result.output  # the option, never a library function
+    assert not out.exists()  # refused before the folder is made
 
 
 def test_csv_with_nan_gets_one_clear_error(tmp_path):
@@ -127,19 +129,48 @@ class Marker:
         return (os.system, (f"touch {self.path}",))
 
 
-@pytest.mark.parametrize("damage", ["truncated", "pickled_code", "other_model", "not_a_run"])
-def test_bad_checkpoint_on_resume_leaves_the_folder_intact(run_dir, tmp_path, damage):
-    src, _ = run_dir
-    out = tmp_path / "copy"
+def _copy_run(src, out):
     for rel in snapshot(src):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes((src / rel).read_bytes())
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_corrupt_newest_checkpoint_falls_back_to_the_previous_one(run_dir, tmp_path, damage):
+    """A damaged newest file (full disk, bad copy): resume from the one before it, saying so."""
+    src, _ = run_dir
+    out = tmp_path / "copy"
+    _copy_run(src, out)
+    newest = out / "checkpoints" / "step-00000020.pt"
+    newest.write_bytes(newest.read_bytes()[:5000] if damage == "truncated" else b"not a zip archive at all")
+    previous = sorted(p.name for p in (out / "checkpoints").glob("step-*.pt"))[-2]
+    result = CliRunner().invoke(main, ["train", "--resume", str(out)])
+    said = result.output.replace("\n", " ")
+    assert result.exit_code == 0, result.output
+    assert "corrupt" in said and "Skipped it: resuming from" in said and previous in said
+    assert torch.equal(*(torch.load(d / "model.pt", weights_only=True)["0.weight"] for d in (src, out)))
+
+
+def test_a_folder_whose_every_checkpoint_is_corrupt_says_so(run_dir, tmp_path):
+    src, _ = run_dir
+    out = tmp_path / "copy"
+    _copy_run(src, out)
+    for path in (out / "checkpoints").glob("step-*.pt"):
+        path.write_bytes(b"garbage")
+    before = snapshot(out)
+    result = CliRunner().invoke(main, ["train", "--resume", str(out)])
+    assert result.exit_code == 1 and "step-00000020.pt" in result.output and "corrupt" in result.output
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("damage", ["pickled_code", "other_model", "not_a_run"])
+def test_bad_checkpoint_on_resume_leaves_the_folder_intact(run_dir, tmp_path, damage):
+    src, _ = run_dir
+    out = tmp_path / "copy"
+    _copy_run(src, out)
     newest = out / "checkpoints" / "step-00000020.pt"
     marker = tmp_path / "EXECUTED"
-    if damage == "truncated":
-        newest.write_bytes(newest.read_bytes()[:5000])
-        needle = "the file is truncated or corrupt"
-    elif damage == "pickled_code":
+    if damage == "pickled_code":
         torch.save({"format": "trainlab-checkpoint", "version": 1, "x": Marker(marker)}, newest)
         needle = "carries pickled code"
     elif damage == "other_model":

@@ -22,7 +22,7 @@ def test_a_finished_run_leaves_exactly_the_files_the_layout_names(tmp_path):
         assert os.path.isfile(path), path
     assert os.listdir(layout.checkpoints) and layout.started
     assert not os.path.exists(layout.figure)  # the library draws no figure unless asked (LossFigure)
-    expected = ["config.json"] + [n.rstrip("/") for n in layout.outputs() if n != "loss.png"]
+    expected = ["config.json", ".lock"] + [n.rstrip("/") for n in layout.outputs() if n != "loss.png"]
     assert sorted(os.listdir(layout.root)) == sorted(expected)
 
 

@@ -51,9 +51,14 @@ def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int 
     names = [n.strip() for n in optimizers.split(",") if n.strip()] or None
     for n in names or []:
         try:
-            registry.get(n)
+            entry = registry.get(n)
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="--optimizers") from None
+        if entry.closure:
+            raise click.BadParameter(
+                f"{n} is a second-order method (a line search sets each step's length): the race compares "
+                "first-order optimizers at their learning rates; `trainlab race --list` shows them. Train with "
+                f"it instead: trainlab train --optimizer {n}", param_hint="--optimizers")
     with console.status("racing optimizers..."):
         rows = compare_time_to_target(names, steps=steps, target=target, seed=seed, batch_size=batch_size,
                                       tune=not no_tune)

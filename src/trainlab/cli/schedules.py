@@ -8,12 +8,24 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from trainlab.cli.errors import library_errors
 from trainlab.cli.options import data_options, hidden_widths
 from trainlab.constraints import InvalidArgument
+
+# in lr-find the optimizer is built at the first rate of the scan
+_LR_FIND_OPTIONS = {"lr": "--start"}
 
 
 def _fail(err: Exception, hint: str) -> click.BadParameter:
     return click.BadParameter(str(err), param_hint=hint)
+
+
+def png_path(value: str | None) -> str | None:
+    """A figure's ``--out``: figures are PNG, so a name with another suffix is refused, not mislabelled."""
+    if value is not None and Path(value).suffix.lower() != ".png":
+        raise click.BadParameter(f"figures are written as PNG: give a name ending in .png; got {value!r}",
+                                 param_hint="'--out'")
+    return value
 
 
 @click.group()
@@ -100,13 +112,14 @@ def plot(
             schedule = Warmup(schedule, steps=warmup, mode=warmup_mode)
     except InvalidArgument as err:
         raise _fail(err, "NAME or --set") from None
-    path = plot_schedules(
-        {repr(schedule): schedule},
-        steps,
-        out or f"out/schedules/{name}.png",
-        logy=logy,
-        title=repr(schedule) if len(repr(schedule)) < 80 else name,
-    )
+    with library_errors():
+        path = plot_schedules(
+            {repr(schedule): schedule},
+            steps,
+            png_path(out) or f"out/schedules/{name}.png",
+            logy=logy,
+            title=repr(schedule) if len(repr(schedule)) < 80 else name,
+        )
     values = [schedule(t) for t in range(steps + 1)]
     click.echo(
         f"{schedule!r}: first {values[0]:.6g}, last {values[-1]:.6g}, "
@@ -139,7 +152,7 @@ def examples(out: str, steps: int) -> None:
     """
     from trainlab.experiments.schedule_figures import write_all
 
-    with Console().status("drawing seed 000's schedule figures..."):
+    with Console().status("drawing seed 000's schedule figures..."), library_errors():
         paths, final = write_all(Path(out), steps=steps)
     for name, path in paths.items():
         click.echo(f"{name}: {path}")
@@ -199,7 +212,8 @@ def lr_find(
     from trainlab.train.lr_find import find_on_dataset
 
     hidden = hidden_widths(widths)
-    try:
+    png_path(out)
+    with library_errors(_LR_FIND_OPTIONS):
         with Console().status("running the range test..."):
             result = find_on_dataset(
                 data,
@@ -215,14 +229,12 @@ def lr_find(
                 task=task,
                 samples=samples,
             )
-    except InvalidArgument as err:
-        raise _fail(err, "an option") from None
-    name = Path(data).stem
-    path = plot_range_test(
-        result,
-        out or f"out/lr-find-{name}-{optimizer}.png",
-        title=f"Range test: {data}, MLP {widths} {activation}, {optimizer}",
-    )
+        name = Path(data).stem
+        path = plot_range_test(
+            result,
+            out or f"out/lr-find-{name}-{optimizer}.png",
+            title=f"Range test: {data}, MLP {widths} {activation}, {optimizer}",
+        )
     table = Table(title=f"lr-find: {data}, MLP {widths} {activation}, {optimizer}")
     table.add_column("")
     table.add_column("value", justify="right")

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import math
 import os
+import shlex
+import signal
+import threading
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from trainlab.constraints import InvalidArgument
+from trainlab.cli.errors import library_errors
 from trainlab.cli.options import data_options, hidden_widths
 from trainlab.report.history import LossFigure
 from trainlab.train.callbacks import ProgressBar
-from trainlab.train.checkpoint import CheckpointError
-from trainlab.train.run import RunAlreadyStarted, RunConfig, RunNeverStarted, resume_run, start_run
+from trainlab.train.checkpoint import list_checkpoints
+from trainlab.train.run import RunConfig, resume_run, start_run
 from trainlab.train.run_layout import RunLayout
 
 # Options that define a run; with --resume they come from the run's config.json.
@@ -28,7 +34,7 @@ def _batch(value: str) -> int | None:
     if value.lower() == "full":
         return None
     if not value.isdigit() or int(value) < 1:
-        raise click.BadParameter(f"an int >= 1 or 'full'; got {value!r}")
+        raise click.BadParameter(f"an int >= 1 or 'full'; got {value!r}", param_hint="'--batch-size'")
     return int(value)
 
 
@@ -50,19 +56,47 @@ def _print_summary(console: Console, summary: dict, layout: RunLayout) -> None:
     console.print(f"files: {layout.root}/{', '.join(layout.outputs())}")
 
 
-def _translate(err: CheckpointError) -> click.ClickException:
-    """A library error about the run folder, in the words of this command's options."""
-    if isinstance(err, RunAlreadyStarted):
-        root = err.layout.root
-        return click.ClickException(f"--out {root} already holds a run; continue that one with --resume {root}, "
-                                    "or choose another --out.")
-    if isinstance(err, RunNeverStarted):
-        root = err.layout.root
-        return click.ClickException(
-            f"--resume {root}: the run never started there (no config.json: it was stopped before writing its "
-            f"config, or the path is wrong), so no step is lost. Start it with  trainlab train --out {root}  "
-            "and the options you meant.")
-    return click.ClickException(str(err))
+def _default_out(data: str) -> str:
+    """runs/train/DATA-TIME-PID: unique among runs started at once (the pid), and within one process."""
+    name = os.path.splitext(os.path.basename(data))[0] or "run"
+    base = os.path.join("runs", "train", f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+    out, n = base, 1
+    while os.path.exists(out):
+        n += 1
+        out = f"{base}-{n}"
+    return out
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """``kill PID`` (SIGTERM) ends the run as Ctrl-C does: writes finish or roll back, the hint is printed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(layout: RunLayout | None) -> None:
+    """What a Ctrl-C (or kill) leaves, and the command that continues it, on a line of its own."""
+    if layout is None or not layout.started:
+        click.echo("interrupted before the run wrote its config.json: nothing to resume; start it again.", err=True)
+        return
+    found = list_checkpoints(layout.checkpoints)
+    if found:
+        click.echo(f"interrupted; the newest checkpoint (step {found[-1][0]}) is kept. Continue the run with:",
+                   err=True)
+    else:
+        click.echo("interrupted before the first step checkpoint; --resume starts the run over from its "
+                   "config.json (same result). Continue with:", err=True)
+    click.echo(f"  trainlab train --resume {shlex.quote(layout.root)}", err=True)
 
 
 def _config_of(layout: RunLayout) -> RunConfig | None:
@@ -103,7 +137,7 @@ def _lr_find_hint(config: RunConfig) -> str:
 @click.option("--clip", type=float, default=None, help="Clip gradients to this global norm.")
 @click.option("--nan-guard/--no-nan-guard", default=True, show_default=True,
               help="Skip non-finite steps and lower the rate.")
-@click.option("--out", default=None, help="Run folder (default: runs/train/DATA-TIME).")
+@click.option("--out", default=None, help="Run folder (default: runs/train/DATA-TIME-PID).")
 @click.option("--resume", "resume", default=None, metavar="DIR",
               help="Continue the run in DIR (or from a checkpoint file in DIR/checkpoints) to its end.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
@@ -130,37 +164,36 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                  if ctx.get_parameter_source(n) not in (click.core.ParameterSource.DEFAULT, None)]
         if given:
             raise click.UsageError(f"--resume continues a run with its saved config.json; drop {', '.join(given)}.")
+    layout: RunLayout | None = None
+    output = "--resume" if resume is not None else "--out"
     try:
-        if resume is not None:
-            layout = RunLayout.of(resume)
-            config = _config_of(layout)
-        else:
-            if out is None:
-                name = os.path.splitext(os.path.basename(str(opts["data"])))[0]
-                out = os.path.join("runs", "train", f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")
-            layout = RunLayout(out)
-            config = RunConfig(
-                data=str(opts["data"]), target=opts["target"], task=str(opts["task"]), samples=opts["samples"],
-                hidden=hidden_widths(str(opts["model"])), activation=str(opts["activation"]),
-                dropout=float(opts["dropout"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
-                loss=str(opts["loss"]), epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),
-                val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),
-                checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
-                patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),
-            )
-        title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
-        callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])
-        if resume is not None:
-            summary = resume_run(resume, progress=False, callbacks=callbacks)
-        else:
-            console.print(f"run folder: {layout.root}")
-            summary = start_run(layout.root, config, progress=False, callbacks=callbacks)
-    except CheckpointError as err:
-        raise _translate(err) from None
-    except InvalidArgument as err:
-        raise click.ClickException(str(err)) from None
+        with library_errors(output=output), warnings.catch_warnings(), _terminate_as_interrupt():
+            warnings.simplefilter("always", UserWarning)
+            warnings.showwarning = lambda message, *_, **__: click.echo(f"warning: {message}", err=True)
+            if resume is not None:
+                layout = RunLayout.of(resume)
+                config = _config_of(layout)
+            else:
+                layout = RunLayout(out if out is not None else _default_out(str(opts["data"])))
+                config = RunConfig(
+                    data=str(opts["data"]), target=opts["target"], task=str(opts["task"]), samples=opts["samples"],
+                    hidden=hidden_widths(str(opts["model"])), activation=str(opts["activation"]),
+                    dropout=float(opts["dropout"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
+                    loss=str(opts["loss"]), epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),
+                    val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),
+                    checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
+                    patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),
+                )
+            title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
+            callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])
+            if resume is not None:
+                summary = resume_run(resume, progress=False, callbacks=callbacks,
+                                     notify=lambda text: click.echo(f"note: {text}", err=True))
+            else:
+                console.print(f"run folder: {layout.root}")
+                summary = start_run(layout.root, config, progress=False, callbacks=callbacks)
     except KeyboardInterrupt:
-        console.print(f"interrupted; the newest checkpoint is kept: continue with  trainlab train --resume {layout.root}")
+        _interrupted(layout)
         ctx.exit(130)
     _print_summary(console, summary, layout)
     if summary["stop_reason"] in ("diverged", "non_finite"):

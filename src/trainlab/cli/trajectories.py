@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trainlab import problems
+from trainlab.cli.errors import library_errors
 from trainlab.constraints import InvalidArgument
 from trainlab.experiments.lab import DEMOS
 from trainlab.optim import registry
@@ -158,7 +159,8 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
     except InvalidArgument as err:
         raise click.ClickException(str(err)) from None
     out = out or Path("runs") / "trajectories" / key_of(prob)
-    written = _write(result, out, frames, no_gif, console)
+    with library_errors():
+        written = _write(result, out, frames, no_gif, console)
     _table(console, prob, result, steps, tol)
     for path in written:
         console.print(f"wrote {path}")
@@ -167,7 +169,8 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
 def _demo(console: Console, name: str, out: Path) -> None:
     with console.status(f"running the {name} demonstration..."):
         result = DEMOS[name]()
-        written = result.plot(out)
+        with library_errors():
+            written = result.plot(out)
     table = Table(title=f"lecture demonstration: {name}")
     table.add_column("run", no_wrap=True)
     table.add_column("result")

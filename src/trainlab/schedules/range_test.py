@@ -11,7 +11,8 @@ suggestion ``"valley"`` and Smith's ``"steepest"`` (where the loss falls fastest
 The valley is the stretch where the smoothed loss is within 5% (or three times
 its noise) of its minimum: it starts where the loss stops falling (``"floor"``)
 and ends where it starts to rise (``"rise"``, the lecture's "where the learning curve
-starts shooting back up"). The suggestion is ``min(floor / 3, rise / 30)``. The
+starts shooting back up"). The suggestion is ``min(floor / 3, rise / 30)``, kept
+within the scanned rates (a note says when the rule reads below the start). The
 result says how far apart the two rules are (in decades), how noisy the curve is,
 and grades its confidence.
 
@@ -193,6 +194,11 @@ def read_curve(
     )
     candidates = suggest(lr, smoothed, noise)
     rule = "valley"
+    scanned = (float(lr[0]), float(lr[-1]))
+    if candidates[rule] < scanned[0]:  # the rule reads past the scan's start: the curve says nothing there
+        notes.append(f"the rule's rate {candidates[rule]:.3g} lies below the scan's start {scanned[0]:.3g} "
+                     "(the loss fell from the first rates on): the start is suggested; lower start to see more")
+    candidates = {k: min(max(v, scanned[0]), scanned[1]) for k, v in candidates.items()}  # never off the scan
     agreement = abs(math.log10(candidates[rule] / candidates["steepest"]))
     i_min = int(np.argmin(smoothed))
     if not diverged:

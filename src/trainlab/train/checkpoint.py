@@ -51,7 +51,7 @@ from trainlab.atomic import atomic_torch_save
 from trainlab.train.run_layout import CHECKPOINTS
 
 __all__ = [
-    "CheckpointError", "FORMAT", "VERSION", "model_signature", "check_signature", "save_checkpoint",
+    "CheckpointError", "CorruptCheckpoint", "FORMAT", "VERSION", "model_signature", "check_signature", "save_checkpoint",
     "load_checkpoint", "checkpoint_path", "list_checkpoints", "latest_checkpoint", "resolve_checkpoint",
 ]
 
@@ -62,6 +62,10 @@ _STEP_FILE = re.compile(r"^step-(\d+)\.pt$")
 
 class CheckpointError(ValueError):
     """A checkpoint cannot be used: unreadable, unsafe, or written for something else."""
+
+
+class CorruptCheckpoint(CheckpointError):
+    """A checkpoint file whose bytes are damaged (truncated, garbage): an older one may still serve."""
 
 
 def model_signature(model: nn.Module) -> list[list[Any]]:
@@ -146,10 +150,10 @@ def load_checkpoint(path: str | os.PathLike[str], model: nn.Module | None = None
                 f"Refusing to load checkpoint {path}: it carries pickled code or objects other than "
                 f"tensors and plain data ({detail}). Nothing in it was executed."
             ) from None
-        raise CheckpointError(f"Cannot read checkpoint {path}: the file is corrupt.") from None
+        raise CorruptCheckpoint(f"Cannot read checkpoint {path}: the file is corrupt.") from None
     except Exception as err:  # truncated zip, empty file, garbage bytes
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise CheckpointError(f"Cannot read checkpoint {path}: the file is truncated or corrupt ({first}).") from None
+        raise CorruptCheckpoint(f"Cannot read checkpoint {path}: the file is truncated or corrupt ({first}).") from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a trainlab checkpoint (it has no {FORMAT!r} marker).")
     if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:

@@ -22,11 +22,13 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from trainlab.constraints import POSITIVE, check, fail
 from trainlab.data import load_dataset, split_standardized
 from trainlab.nn import MLP
 from trainlab.optim import registry
 from trainlab.schedules.range_test import RangeTest
 from trainlab.train.range_test import lr_range_test
+from trainlab.train.run_checks import check_source
 
 __all__ = ["MiniBatches", "find_on_dataset"]
 
@@ -64,6 +66,12 @@ def find_on_dataset(
 
     ``target``, ``task`` and ``samples`` mean what they mean to ``load_dataset``.
     """
+    check("find_on_dataset", "start", start, POSITIVE)  # before the optimizer is built at this rate
+    if registry.get(optimizer).closure:
+        fail("find_on_dataset", "optimizer", "a first-order optimizer (the range test takes one step per rate; "
+             f"second-order methods such as {optimizer} run a line search on each step, which sets its own "
+             "length, so there is no learning rate to scan)", optimizer)
+    check_source("find_on_dataset", data)
     ds = load_dataset(data, target=target, n=samples, seed=seed, task=task)
     parts = split_standardized(ds.X, ds.y, val=0.2, seed=seed)
     torch.manual_seed(seed)

@@ -10,7 +10,17 @@ to draw loss.png too (``trainlab train`` does).
 exactly as before and continues from the newest checkpoint (or a given one) to the
 configured end; a folder without ``config.json`` holds a run that never started
 (``RunNeverStarted``). Nothing is written before the checkpoint has loaded, so a
-bad checkpoint leaves the folder as it was.
+bad checkpoint leaves the folder as it was; a newest checkpoint that cannot be
+read is skipped for the previous good one, saying so (``notify``). A folder with
+its config but no step checkpoint yet (killed in the first steps) starts over
+from its config, which gives the same bits as the run it replaces.
+
+One process writes a folder at a time: both functions hold the folder's lock
+(``RunLayout.lock``; a second writer gets ``RunFolderBusy``), and clear the
+temporaries a killed writer left. The config is checked (data, loss, optimizer,
+the memory a dense Hessian needs) before the folder is made, so a refused run
+leaves nothing behind. A CSV file is recorded by its absolute path, so the run
+resumes from any directory.
 
 Example:
     >>> import tempfile
@@ -26,16 +36,16 @@ import dataclasses
 import json
 import math
 import os
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collections.abc import Sequence
-
+from trainlab.atomic import atomic_torch_save, atomic_write_text, remove_stale_temporaries
 from trainlab.constraints import fail
-from trainlab.data import load_dataset, split_standardized
+from trainlab.data import BUNDLED, TARGETS, load_dataset, split_standardized
 from trainlab.nn import MLP
 from trainlab.optim import registry
-from trainlab.atomic import atomic_torch_save, atomic_write_text
 from trainlab.train.callbacks import (
     Callback,
     Checkpoint,
@@ -45,12 +55,22 @@ from trainlab.train.callbacks import (
     NaNGuard,
     ProgressBar,
 )
-from trainlab.train.checkpoint import CheckpointError, resolve_checkpoint
-from trainlab.train.run_layout import RunLayout
+from trainlab.train.checkpoint import CheckpointError, CorruptCheckpoint, list_checkpoints, load_checkpoint
+from trainlab.train.run_checks import (
+    DENSE_HESSIAN_LIMIT,
+    check_loss,
+    check_optimizer,
+    check_options_apply,
+    check_source,
+    dense_hessian_bytes,
+)
+from trainlab.train.run_layout import RunFolderBusy, RunLayout
 from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
 
-__all__ = ["RunAlreadyStarted", "RunConfig", "RunNeverStarted", "resume_run", "run_directory_of", "start_run"]
+__all__ = ["DENSE_HESSIAN_LIMIT", "RunAlreadyStarted", "RunConfig", "RunFolderBusy", "RunNeverStarted",
+           "check_source", "dense_hessian_bytes", "resume_run", "run_directory_of", "start_run"]
+
 
 
 class RunAlreadyStarted(CheckpointError):
@@ -118,13 +138,17 @@ class _Built:
 
     def __init__(self, config: RunConfig, layout: RunLayout, progress: bool, extra: Sequence[Callback]) -> None:
         c = config
+        self.stopper: EarlyStopping | None = None
+        check_options_apply(c)
         seed_everything(c.seed)
         ds = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
         self.parts = split_standardized(ds.X, ds.y, val=c.val, test=c.test, seed=c.seed)
-        self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], activation=c.activation, dropout=c.dropout)
-        optimizer = registry.build(c.optimizer, self.model.parameters(), lr=c.lr)
         classify = ds.task == "classification"
         loss = ("cross_entropy" if classify else "mse") if c.loss == "auto" else c.loss
+        check_loss(loss, ds.name, classify)
+        self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], activation=c.activation, dropout=c.dropout)
+        check_optimizer(c, self.model)
+        optimizer = registry.build(c.optimizer, self.model.parameters(), lr=c.lr)
         n = len(self.parts.train)
         per_epoch = 1 if c.batch_size is None else math.ceil(n / c.batch_size)
         has_val = len(self.parts.val) > 0
@@ -139,7 +163,8 @@ class _Built:
         if c.clip is not None:
             callbacks.append(GradientClipping(max_norm=c.clip))
         if c.patience is not None:
-            callbacks.append(EarlyStopping(monitor="val_loss" if has_val else "train_loss", patience=c.patience))
+            self.stopper = EarlyStopping(monitor="val_loss" if has_val else "train_loss", patience=c.patience)
+            callbacks.append(self.stopper)
         if progress:
             callbacks.append(ProgressBar())
         self.trainer = Trainer(self.model, optimizer, loss=loss, epochs=c.epochs, batch_size=c.batch_size,
@@ -149,18 +174,40 @@ class _Built:
 
 
 def _finish(built: _Built, layout: RunLayout) -> dict[str, Any]:
+    """Write model.pt and summary.json: the metrics of the saved model, of the best and of the last epoch."""
     trainer, history = built.trainer, built.trainer.history
     atomic_torch_save(layout.model, built.model.state_dict())
     summary: dict[str, Any] = {"stop_reason": history.stop_reason, "message": history.message,
                                "epochs": trainer.epoch, "steps": trainer.global_step,
                                "wall_time": round(trainer.elapsed, 3)}
-    summary.update({k: v for k, v in history.final.items() if k.startswith(("train_", "val_"))})
+    metric = lambda row: {k: v for k, v in row.items() if k.startswith(("train_", "val_"))}  # noqa: E731
+    last = history.final
+    monitor = "val_loss" if built.val is not None else "train_loss"
+    finite = [r for r in history.epochs if math.isfinite(r.get(monitor, math.nan))]
+    best = min(finite, key=lambda r: r[monitor]) if finite else None
+    stopper = built.stopper
+    restored = stopper is not None and stopper.restore_best_weights and stopper.best_weights is not None
+    saved = best if restored and best is not None else last
+    if saved:
+        summary["model_epoch"] = int(saved["epoch"])  # the epoch whose weights model.pt holds
+    summary.update(metric(saved))
     if len(built.parts.test) > 0:
         summary.update(trainer.evaluate(built.parts.test, "test"))
-    if built.val is not None and history.epochs:
-        summary["best_val_loss"] = history.best("val_loss")["val_loss"]
+    if best is not None:
+        summary["best_epoch"] = int(best["epoch"])
+        summary.update({f"best_{k}": v for k, v in metric(best).items()})
+    if last:
+        summary["last_epoch"] = int(last["epoch"])
+        summary.update({f"last_{k}": v for k, v in metric(last).items()})
     atomic_write_text(layout.summary, json.dumps(summary, indent=1))
     return summary
+
+
+def _absolute_data(config: RunConfig) -> RunConfig:
+    """A CSV file by its absolute path, so the run resumes from any working directory."""
+    if config.data in BUNDLED or config.data in TARGETS or not os.path.isfile(config.data):
+        return config
+    return dataclasses.replace(config, data=os.path.abspath(config.data))
 
 
 def start_run(directory: str, config: RunConfig, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
@@ -171,11 +218,42 @@ def start_run(directory: str, config: RunConfig, progress: bool = True, callback
     """
     layout = RunLayout(directory)
     if layout.started:
-        raise RunAlreadyStarted(layout)
-    built = _Built(config, layout, progress, callbacks)
-    atomic_write_text(layout.config, config.to_json())
-    built.trainer.fit(built.parts.train, built.val)
-    return _finish(built, layout)
+        holder = layout.holder()
+        raise RunAlreadyStarted(layout) if holder is None else RunFolderBusy(layout.root, holder)
+    config = _absolute_data(config)
+    built = _Built(config, layout, progress, callbacks)  # every check before the folder exists
+    made = not os.path.exists(layout.root)
+    try:
+        with layout.lock():
+            if layout.started:  # another process started it while this one was building
+                raise RunAlreadyStarted(layout)
+            _clear_temporaries(layout)
+            atomic_write_text(layout.config, config.to_json())
+            built.trainer.fit(built.parts.train, built.val)
+            return _finish(built, layout)
+    except RunFolderBusy:
+        raise  # the folder is another process's: touch nothing in it
+    except BaseException:
+        if made and not layout.started:  # refused before its config: leave no half-made folder
+            _remove_empty(layout)
+        raise
+
+
+def _clear_temporaries(layout: RunLayout) -> None:
+    """Remove what killed writers left (only ever called under the folder's lock)."""
+    remove_stale_temporaries(layout.root)
+    remove_stale_temporaries(layout.checkpoints)
+
+
+def _remove_empty(layout: RunLayout) -> None:
+    for path in (layout.lock_file,):
+        if os.path.exists(path):
+            os.remove(path)
+    for folder in (layout.checkpoints, layout.root):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
 
 
 def run_directory_of(path: str) -> str:
@@ -183,14 +261,54 @@ def run_directory_of(path: str) -> str:
     return RunLayout.of(path).root
 
 
-def resume_run(path: str, progress: bool = True, callbacks: Sequence[Callback] = ()) -> dict:
-    """Continue the run in folder ``path`` (or from the checkpoint file ``path``) to its end."""
+def _readable_checkpoint(layout: RunLayout, model: Any, notify: Callable[[str], None]) -> str | None:
+    """The newest step checkpoint that loads; ``None`` if there is none yet.
+
+    A newest file whose bytes are damaged (``CorruptCheckpoint``: truncated by a
+    full disk, garbage) is skipped for the one before it, with a message; if none
+    loads, the newest one's error is raised. A file that is unsafe or written for
+    another model is an error at once (no older file of that folder is better).
+    """
+    found = list_checkpoints(layout.checkpoints)
+    errors: list[CheckpointError] = []
+    for _, path in reversed(found):
+        try:
+            load_checkpoint(path, model=model)
+        except CorruptCheckpoint as err:
+            errors.append(err)
+            continue
+        for err in errors:
+            notify(f"{err} Skipped it: resuming from {path}, the newest checkpoint that loads.")
+        return path
+    if errors:
+        raise errors[0]
+    return None
+
+
+def resume_run(path: str, progress: bool = True, callbacks: Sequence[Callback] = (),
+               notify: Callable[[str], None] | None = None) -> dict:
+    """Continue the run in folder ``path`` (or from the checkpoint file ``path``) to its end.
+
+    ``notify`` receives what the user should know (a skipped corrupt checkpoint, a
+    run started over); by default it is ``warnings.warn``.
+    """
+    notify = notify or (lambda text: warnings.warn(text, UserWarning, stacklevel=3))
     layout = RunLayout.of(path)
     if not layout.started:
         raise RunNeverStarted(layout)
     with open(layout.config, encoding="utf-8") as f:
         config = RunConfig.from_json(f.read(), layout.config)
-    built = _Built(config, layout, progress, callbacks)
-    checkpoint = resolve_checkpoint(path if not os.path.isdir(path) else layout.root)
-    built.trainer.resume(checkpoint, built.parts.train, built.val)
-    return _finish(built, layout)
+    with layout.lock():
+        _clear_temporaries(layout)
+        built = _Built(config, layout, progress, callbacks)
+        if os.path.isdir(path):
+            checkpoint = _readable_checkpoint(layout, built.model, notify)
+        else:
+            checkpoint = path
+        if checkpoint is None:
+            notify(f"{layout.root} has its config.json but no step checkpoint yet (it was stopped in its first "
+                   "steps): starting it over from its config, which gives the same result.")
+            built.trainer.fit(built.parts.train, built.val)
+        else:
+            built.trainer.resume(checkpoint, built.parts.train, built.val)
+        return _finish(built, layout)

@@ -8,6 +8,12 @@ A run folder ``DIR`` holds::
     model.pt         the final model ``state_dict`` (``torch.load(..., weights_only=True)``)
     loss.png         loss and learning-rate curves (drawn by ``trainlab.report.history.LossFigure``)
     summary.json     final train/validation/test metrics and why the run stopped
+    .lock            held (``fcntl.flock``) by the one process writing the folder
+
+``RunLayout.lock()`` takes the folder for one writer: a second process gets
+``RunFolderBusy`` naming the folder and the pid that holds it. The operating
+system drops the lock when its process dies (even by SIGKILL), so a killed run
+never blocks its own resume.
 
 Example:
     >>> layout = RunLayout("runs/diabetes")
@@ -20,9 +26,25 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["CHECKPOINTS", "RunLayout"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, one writer is trusted
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["CHECKPOINTS", "RunFolderBusy", "RunLayout"]
+
+
+class RunFolderBusy(RuntimeError):
+    """Another process is writing the run folder (it holds its lock)."""
+
+    def __init__(self, root: str, pid: str) -> None:
+        self.root, self.pid = root, pid
+        super().__init__(f"{root} is in use by another trainlab process (pid {pid or 'unknown'}); "
+                         "two runs in one folder would overwrite each other's files.")
 
 CHECKPOINTS = "checkpoints"  # the folder of step checkpoints inside a run folder
 
@@ -75,6 +97,40 @@ class RunLayout:
     @property
     def summary(self) -> str:
         return self._file("summary.json")
+
+    @property
+    def lock_file(self) -> str:
+        return self._file(".lock")
+
+    def holder(self) -> str | None:
+        """The pid (as written) of another process holding the folder's lock; ``None`` if it is free."""
+        if fcntl is None or not os.path.isfile(self.lock_file):
+            return None
+        fd = os.open(self.lock_file, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 32, 0).decode(errors="replace").strip()
+        finally:
+            os.close(fd)
+        return None
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder's lock (creating the folder) for the ``with`` block; ``RunFolderBusy`` if taken."""
+        os.makedirs(self.root, exist_ok=True)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise RunFolderBusy(self.root, os.pread(fd, 32, 0).decode(errors="replace").strip()) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock; the file stays (removing it would race a waiting writer)
 
     @property
     def started(self) -> bool:
