@@ -77,8 +77,26 @@ def same_model(a, b):
     return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
+def _slow_disk(pause=0.02):
+    """Hold every finished temporary file ``pause`` seconds before its rename (a slow disk).
+
+    The writes themselves are unchanged; the wait only makes the moment "inside a write"
+    wide enough for the parent to see on any machine, and keeps a victim alive well past
+    the moments the parent waits for (a fast machine could otherwise finish first).
+    """
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if ".tmp-" in os.fspath(src):
+            time.sleep(pause)
+        return real_replace(src, dst, *args, **kwargs)
+
+    os.replace = replace
+
+
 def _run_cli(out):  # the forked child: what ``python -m trainlab`` does, then leave without cleanup
     try:
+        _slow_disk()
         main([*ARGS, "--out", out], standalone_mode=False)
     finally:
         os._exit(0)
@@ -119,7 +137,10 @@ def kill_forked(out, kind, rng):
             wait_for(lambda: not temporaries(out), proc, deadline)
         wait_for(lambda: any(n.startswith(".history.csv") for n in temporaries(out)), proc, deadline)
     alive = proc.is_alive()
-    os.kill(proc.pid, signal.SIGKILL)
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # it finished (and was reaped) first: not a kill mid-run
+        alive = False
     proc.join(30)
     return alive and proc.exitcode == -signal.SIGKILL, bool(temporaries(ckpts) or temporaries(out))
 
