@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from trainlab.cli.options import activation_option
 from trainlab.experiments.time_to_target import DEFAULT_TARGET, compare_time_to_target, rank
 from trainlab.optim import registry
 
@@ -23,9 +24,10 @@ def _fmt(v: float) -> str:
               help="Training MSE (standardized) to count steps to.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--batch-size", default=None, type=click.IntRange(1), help="Mini-batch size (default: full batch).")
+@activation_option
 @click.option("--no-tune", is_flag=True, help="Use the middle rate of each grid instead of the best of three.")
 @click.option("--list", "list_", is_flag=True, help="List the optimizers and exit.")
-def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int | None,
+def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int | None, activation: str,
          no_tune: bool, list_: bool) -> None:
     """Race first-order optimizers on scikit-learn's diabetes data (10-64-64-1 tanh MLP).
 
@@ -56,8 +58,8 @@ def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int 
             raise click.BadParameter(str(err), param_hint="--optimizers") from None
     with console.status("racing optimizers..."):
         rows = compare_time_to_target(names, steps=steps, target=target, seed=seed, batch_size=batch_size,
-                                      tune=not no_tune)
-    table = Table(title=f"Optimizer race: diabetes, MLP 10-64-64-1 tanh, {steps} steps, target train MSE {target:g}")
+                                      tune=not no_tune, activation=activation)
+    table = Table(title=f"Optimizer race: diabetes, MLP 10-64-64-1 {activation}, {steps} steps, target train MSE {target:g}")
     table.add_column("optimizer", no_wrap=True)
     for col in ("lr", "train MSE", "val MSE", "steps to target", "wall time (s)"):
         table.add_column(col, justify="right")

@@ -55,13 +55,14 @@ def compare_time_to_target(
     widths: Sequence[int] = (64, 64),
     batch_size: int | None = None,
     tune: bool = True,
+    activation: str = "tanh",
 ) -> list[TimeToTargetRow]:
     """Race the named optimizers (default: all); one row each, best learning rate of its grid."""
     names = list(optimizers) if optimizers else registry.names("first_order")
     X, y = load_bundled("diabetes")
     data = split_standardized(X, y, val=0.2, seed=seed)
     torch.manual_seed(seed)
-    start = MLP([X.shape[1], *widths, 1], activation="tanh")
+    start = MLP([X.shape[1], *widths, 1], activation=activation)
     rows = []
     for name in names:
         entry = registry.get(name)

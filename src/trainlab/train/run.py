@@ -34,7 +34,6 @@ from collections.abc import Sequence
 from trainlab.constraints import fail
 from trainlab.data import load_dataset, split_standardized
 from trainlab.nn import MLP
-from trainlab.optim import registry
 from trainlab.atomic import atomic_torch_save, atomic_write_text
 from trainlab.train.callbacks import (
     Callback,
@@ -44,9 +43,11 @@ from trainlab.train.callbacks import (
     HistoryLogger,
     NaNGuard,
     ProgressBar,
+    ScheduleCallback,
 )
 from trainlab.train.checkpoint import CheckpointError, resolve_checkpoint
 from trainlab.train.run_layout import RunLayout
+from trainlab.train.run_options import build_run_optimizer, run_schedule
 from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
 
@@ -97,6 +98,11 @@ class RunConfig:
     patience: int | None = None  # early stopping on val_loss
     clip: float | None = None  # gradient clipping by global norm
     nan_guard: bool = True
+    momentum: float | None = None  # passed to the optimizer when given
+    weight_decay: float | None = None
+    schedule: str | None = None  # a name from trainlab.schedules.registry (rate and horizon from lr, epochs)
+    schedule_settings: dict[str, str] = field(default_factory=dict)  # its arguments, as text
+    warmup: int = 0  # steps of linear warm-up in front of the schedule (or of the constant lr)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -122,7 +128,7 @@ class _Built:
         ds = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
         self.parts = split_standardized(ds.X, ds.y, val=c.val, test=c.test, seed=c.seed)
         self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], activation=c.activation, dropout=c.dropout)
-        optimizer = registry.build(c.optimizer, self.model.parameters(), lr=c.lr)
+        optimizer = build_run_optimizer(c.optimizer, self.model.parameters(), c.lr, c.momentum, c.weight_decay)
         classify = ds.task == "classification"
         loss = ("cross_entropy" if classify else "mse") if c.loss == "auto" else c.loss
         n = len(self.parts.train)
@@ -134,6 +140,9 @@ class _Built:
             HistoryLogger(layout.history),  # the one writer of history.csv
             *extra,
         ]
+        schedule = run_schedule(c.schedule, c.schedule_settings, c.lr, per_epoch * c.epochs, c.warmup)
+        if schedule is not None:
+            callbacks.append(ScheduleCallback(schedule))
         if c.nan_guard:
             callbacks.append(NaNGuard())
         if c.clip is not None:
