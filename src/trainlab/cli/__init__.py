@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "train": "trainlab.cli.train:train",
     "schedules": "trainlab.cli.schedules:schedules",
     "lr-find": "trainlab.cli.schedules:lr_find",
+    "predict": "trainlab.cli.predict:predict",
+    "evaluate": "trainlab.cli.predict:evaluate",
 }
 
 
@@ -53,5 +55,7 @@ def main() -> None:
       trainlab train --resume runs/d     # continue a killed run exactly
       trainlab schedules plot cosine --set init=0.5 --set period=300 --out cosine.png
       trainlab lr-find --data diabetes --model 64,64 --optimizer sgd
+      trainlab predict runs/d --csv new.csv --out predictions.csv
+      trainlab evaluate runs/d           # test loss in the data's own units
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -47,6 +47,7 @@ from trainlab.train.callbacks import (
 )
 from trainlab.train.checkpoint import CheckpointError, resolve_checkpoint
 from trainlab.train.run_layout import RunLayout
+from trainlab.train.predict import save_normalization
 from trainlab.train.run_options import build_run_optimizer, run_schedule
 from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
@@ -125,7 +126,7 @@ class _Built:
     def __init__(self, config: RunConfig, layout: RunLayout, progress: bool, extra: Sequence[Callback]) -> None:
         c = config
         seed_everything(c.seed)
-        ds = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
+        ds = self.dataset = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
         self.parts = split_standardized(ds.X, ds.y, val=c.val, test=c.test, seed=c.seed)
         self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], activation=c.activation, dropout=c.dropout)
         optimizer = build_run_optimizer(c.optimizer, self.model.parameters(), c.lr, c.momentum, c.weight_decay)
@@ -183,6 +184,7 @@ def start_run(directory: str, config: RunConfig, progress: bool = True, callback
         raise RunAlreadyStarted(layout)
     built = _Built(config, layout, progress, callbacks)
     atomic_write_text(layout.config, config.to_json())
+    save_normalization(layout.root, built.parts, built.dataset, config.data, config.target)
     built.trainer.fit(built.parts.train, built.val)
     return _finish(built, layout)
 
