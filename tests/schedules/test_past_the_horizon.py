@@ -62,7 +62,8 @@ def test_one_cycle_ends_at_its_minimum_as_torch_does(anneal):
 
 
 @pytest.mark.parametrize("schedule", [Exponential(0.1, gamma=2.0), Multiplicative(0.1, 2.0),
-                                      Multiplicative(0.1, lambda k: 2.0)], ids=repr)
+                                      Multiplicative(0.1, lambda k: 2.0)],
+                         ids=["exponential", "multiplicative", "multiplicative-callable"])
 def test_a_growing_schedule_saturates_at_infinity(schedule):
     assert schedule(100) == 0.1 * 2.0**100
     assert schedule(10**4) == math.inf
