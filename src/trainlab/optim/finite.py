@@ -74,6 +74,10 @@ class ApplyIfFinite(Optimizer):
         self.param_groups, self.defaults, self.state = optimizer.param_groups, optimizer.defaults, optimizer.state
         self.skipped, self.consecutive_errors, self.last_finite = 0, 0, True
 
+    def hyperparameter_constraints(self) -> dict[str, Any]:
+        """The declared range of each argument (the wrapped optimizer declares its own)."""
+        return {"max_consecutive_errors": _MAX_ERRORS}
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Step the wrapped optimizer unless a gradient is NaN or infinite (see the module docstring)."""
         loss = None
