@@ -227,6 +227,11 @@ def test_matches_torch_scheduler_with_a_checkpoint_midway(case: Case) -> None:
     got = trainlab_trace(case.make_opt, case.schedules, STEPS, case.params, resume_at=STEPS // 2 + 1)
     assert len(got) == STEPS + 1
     assert len({tuple(row) for row in expected}) > 1, "the torch schedule must actually change"
+    if case.id.startswith("OneCycleLR"):
+        # OneCycleLR's last step is total_steps - 1: it extrapolates one step further (a linear anneal
+        # goes below zero there) and raises after that. trainlab holds the last value from then on.
+        assert got[STEPS] == got[STEPS - 1]
+        got, expected = got[:STEPS], expected[:STEPS]
     assert max_abs_diff(got, expected) < TOL
 
 

@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "schedules": "trainlab.cli.schedules:schedules",
     "lr-find": "trainlab.cli.schedules:lr_find",
     "init": "trainlab.cli.init:init",
+    "predict": "trainlab.cli.predict:predict",
+    "evaluate": "trainlab.cli.predict:evaluate",
 }
 
 
@@ -54,5 +56,7 @@ def main() -> None:
       trainlab train --resume runs/d     # continue a killed run exactly
       trainlab schedules plot cosine --set init=0.5 --set period=300 --out cosine.png
       trainlab lr-find --data diabetes --model 64,64 --optimizer sgd
+      trainlab predict runs/d --csv new.csv --out predictions.csv
+      trainlab evaluate runs/d           # test loss in the data's own units
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

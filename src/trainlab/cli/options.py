@@ -14,8 +14,30 @@ from typing import Any
 import click
 
 from trainlab.data import dataset_names
+from trainlab.nn import ACTIVATIONS
 
-__all__ = ["data_options", "hidden_widths"]
+__all__ = ["DEFAULT_ACTIVATION", "activation_option", "data_options", "hidden_widths", "key_values"]
+
+# One default for every command that builds an MLP (train, lr-find, race), so that
+# lr-find's suggestion is for the model train builds.
+DEFAULT_ACTIVATION = "tanh"
+
+
+def activation_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--activation`` (the MLP's hidden activation, default ``DEFAULT_ACTIVATION``)."""
+    return click.option("--activation", type=click.Choice(sorted(ACTIVATIONS)), default=DEFAULT_ACTIVATION,
+                        show_default=True, help="Hidden-layer activation of the MLP.")(command)
+
+
+def key_values(items: tuple[str, ...], option: str = "--set") -> dict[str, str]:
+    """``("a=1", "b=x,y")`` -> ``{"a": "1", "b": "x,y"}``; a clear error names ``option``."""
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=option)
+        pairs[key.strip()] = value
+    return pairs
 
 
 def data_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -8,12 +8,43 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from trainlab.cli.options import activation_option
+from trainlab.cli.progress import Progress
 from trainlab.experiments.time_to_target import DEFAULT_TARGET, compare_time_to_target, rank
 from trainlab.optim import registry
 
 
 def _fmt(v: float) -> str:
     return f"{v:.4f}" if math.isfinite(v) else "diverged"
+
+
+def _list(console: Console) -> None:
+    """Every optimizer ``train`` accepts, second-order ones marked; names are never cut.
+
+    A wide console gets a table; a narrow one (or a log) one line per name with the
+    details indented below it, wrapped by the console rather than truncated.
+    """
+    second = set(registry.names("closure"))
+    rows = []
+    for name in registry.names():
+        e = registry.get(name)
+        rows.append((name, "second order" if name in second else "", e.summary, e.source,
+                     ", ".join(f"{v:g}" for v in e.lr_grid)))
+    title = "trainlab optimizers (each works with `trainlab train --optimizer NAME`)"
+    if console.width >= 110:
+        table = Table(title=title)
+        table.add_column("name", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        for col in ("what", "source", "lr grid"):
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        console.print(title, markup=False)
+        for name, kind, summary, source, grid in rows:
+            console.print(f"{name}" + (f"  [{kind}]" if kind else ""), markup=False, highlight=False)
+            console.print(f"    {summary}; {source}; lr grid {grid}", markup=False, highlight=False)
 
 
 @click.command()
@@ -23,9 +54,10 @@ def _fmt(v: float) -> str:
               help="Training MSE (standardized) to count steps to.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--batch-size", default=None, type=click.IntRange(1), help="Mini-batch size (default: full batch).")
+@activation_option
 @click.option("--no-tune", is_flag=True, help="Use the middle rate of each grid instead of the best of three.")
 @click.option("--list", "list_", is_flag=True, help="List the optimizers and exit.")
-def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int | None,
+def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int | None, activation: str,
          no_tune: bool, list_: bool) -> None:
     """Race first-order optimizers on scikit-learn's diabetes data (10-64-64-1 tanh MLP).
 
@@ -40,13 +72,8 @@ def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int 
     """
     console = Console()
     if list_:
-        table = Table(title="trainlab optimizers")
-        for col in ("name", "what", "source", "lr grid"):
-            table.add_column(col)
-        for name in registry.names("first_order"):
-            e = registry.get(name)
-            table.add_row(name, e.summary, e.source, ", ".join(f"{v:g}" for v in e.lr_grid))
-        console.print(table)
+        _list(console)
+        console.print("second order: steps with a closure over the full batch; race compares first-order ones.")
         return
     names = [n.strip() for n in optimizers.split(",") if n.strip()] or None
     for n in names or []:
@@ -59,10 +86,14 @@ def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int 
                 f"{n} is a second-order method (a line search sets each step's length): the race compares "
                 "first-order optimizers at their learning rates; `trainlab race --list` shows them. Train with "
                 f"it instead: trainlab train --optimizer {n}", param_hint="--optimizers")
-    with console.status("racing optimizers..."):
+
+    def done(row, i: int, n: int) -> None:
+        progress.update(f"{row.name} done ({i}/{n}): train MSE {_fmt(row.train_loss)}")
+
+    with Progress(console, "racing optimizers") as progress:
         rows = compare_time_to_target(names, steps=steps, target=target, seed=seed, batch_size=batch_size,
-                                      tune=not no_tune)
-    table = Table(title=f"Optimizer race: diabetes, MLP 10-64-64-1 tanh, {steps} steps, target train MSE {target:g}")
+                                      tune=not no_tune, activation=activation, on_done=done)
+    table = Table(title=f"Optimizer race: diabetes, MLP 10-64-64-1 {activation}, {steps} steps, target train MSE {target:g}")
     table.add_column("optimizer", no_wrap=True)
     for col in ("lr", "train MSE", "val MSE", "steps to target", "wall time (s)"):
         table.add_column(col, justify="right")

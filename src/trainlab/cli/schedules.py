@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trainlab.cli.errors import library_errors
-from trainlab.cli.options import data_options, hidden_widths
+from trainlab.cli.options import activation_option, data_options, hidden_widths, key_values
 from trainlab.constraints import InvalidArgument
 
 # in lr-find the optimizer is built at the first rate of the scan
@@ -100,12 +100,7 @@ def plot(
     from trainlab.report.schedules import plot_schedules
     from trainlab.schedules import Warmup, registry
 
-    overrides = {}
-    for item in settings:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--set")
-        overrides[key.strip()] = value
+    overrides = key_values(settings)
     try:
         schedule = registry.build(name, **overrides)
         if warmup:
@@ -164,7 +159,7 @@ def examples(out: str, steps: int) -> None:
 @data_options
 @click.option("--model", "widths", default="64,64", show_default=True,
               help="Hidden widths, comma-separated ('linear': none).")
-@click.option("--activation", default="tanh", show_default=True)
+@activation_option
 @click.option(
     "--optimizer", default="sgd", show_default=True, help="A trainlab optimizer (`trainlab race --list`)."
 )

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trainlab.cli.errors import library_errors
-from trainlab.cli.options import data_options, hidden_widths
+from trainlab.cli.options import activation_option, data_options, hidden_widths, key_values
 from trainlab.report.history import LossFigure
 from trainlab.train.callbacks import ProgressBar
 from trainlab.train.checkpoint import list_checkpoints
@@ -26,8 +26,8 @@ from trainlab.train.run_layout import RunLayout
 
 # Options that define a run; with --resume they come from the run's config.json.
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
-                "epochs", "batch_size", "val", "test", "seed", "checkpoint_every", "keep_last", "patience", "clip",
-                "nan_guard", "out")
+                "momentum", "weight_decay", "schedule", "settings", "warmup", "epochs", "batch_size", "val", "test",
+                "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard", "out")
 
 
 def _batch(value: str) -> int | None:
@@ -116,13 +116,29 @@ def _lr_find_hint(config: RunConfig) -> str:
             f"trainlab lr-find --data {data} --model {model} --optimizer {config.optimizer}")
 
 
+def _schedule_settings(opts: dict) -> dict[str, str]:
+    settings = key_values(tuple(opts["settings"]))
+    if settings and opts["schedule"] is None:
+        raise click.BadParameter("--set gives arguments of --schedule; add --schedule NAME.", param_hint="--set")
+    return settings
+
+
 @click.command()
 @data_options
 @click.option("--model", default="64,64", show_default=True, help="Hidden widths, comma-separated ('linear': none).")
-@click.option("--activation", default="relu", show_default=True)
+@activation_option
 @click.option("--dropout", type=float, default=0.0, show_default=True)
 @click.option("--optimizer", default="adam", show_default=True, help="Any name from `trainlab race --list`.")
-@click.option("--lr", type=float, default=1e-3, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True,
+              help="Learning rate (with --schedule: the schedule's rate unless --set gives it).")
+@click.option("--momentum", type=float, default=None, help="Momentum of optimizers that take one (sgd, rmsprop).")
+@click.option("--weight-decay", type=float, default=None, help="Weight decay (L2; decoupled for adamw).")
+@click.option("--schedule", default=None, help="A learning-rate schedule from `trainlab schedules list`; its "
+              "rate defaults to --lr and its horizon to the run's steps.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="An argument of --schedule (repeatable), as in `trainlab schedules plot NAME --set k=v`.")
+@click.option("--warmup", type=click.IntRange(0), default=0, show_default=True,
+              help="Steps of linear learning-rate warm-up (in front of --schedule, or of the constant --lr).")
 @click.option("--loss", type=click.Choice(["auto", "mse", "mae", "cross_entropy", "bce"]), default="auto",
               show_default=True, help="auto: cross_entropy for classification, mse otherwise.")
 @click.option("--epochs", type=click.IntRange(1), default=100, show_default=True)
@@ -157,6 +173,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --resume runs/diabetes          # continue after a crash or kill
       trainlab train --data prices.csv --target price --epochs 50
       trainlab train --data heaviside --model 100,100 --optimizer sgd --lr 0.01
+      trainlab train --data iris --optimizer sgd --momentum 0.9 --weight-decay 1e-4 \\
+          --schedule onecycle --set anneal=linear --warmup 0 --epochs 50
     """
     console = Console(quiet=quiet)
     if resume is not None:
@@ -179,7 +197,9 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                     data=str(opts["data"]), target=opts["target"], task=str(opts["task"]), samples=opts["samples"],
                     hidden=hidden_widths(str(opts["model"])), activation=str(opts["activation"]),
                     dropout=float(opts["dropout"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
-                    loss=str(opts["loss"]), epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),
+                    loss=str(opts["loss"]), momentum=opts["momentum"], weight_decay=opts["weight_decay"],
+                    schedule=opts["schedule"], schedule_settings=_schedule_settings(opts), warmup=int(opts["warmup"]),
+                    epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),
                     val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),
                     checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
                     patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from trainlab import problems
 from trainlab.cli.errors import library_errors
+from trainlab.cli.progress import Progress
 from trainlab.constraints import InvalidArgument
 from trainlab.experiments.lab import DEMOS
 from trainlab.optim import registry
@@ -154,7 +155,7 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
     tol = settings.tol if tol is None else (tol or None)
     try:
         runs = lecture_runs(prob, names, points, lr=rates, noise=noise, seed=seed)
-        with console.status(f"running {len(runs)} trajectories on {prob.name}..."):
+        with Progress(console, f"running {len(runs)} trajectories on {prob.name}"):
             result = race(prob, runs, steps=steps, tol=tol)
     except InvalidArgument as err:
         raise click.ClickException(str(err)) from None
@@ -167,7 +168,7 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
 
 
 def _demo(console: Console, name: str, out: Path) -> None:
-    with console.status(f"running the {name} demonstration..."):
+    with Progress(console, f"running the {name} demonstration"):
         result = DEMOS[name]()
         with library_errors():
             written = result.plot(out)

@@ -103,6 +103,14 @@ def _fit(
     return losses, net
 
 
+# How each run of ``onecycle_piecewise`` is drawn on the rate panel: the triangular cycle
+# (period 6 steps) fills a band whose top is the constant rate, so that line goes on top.
+STYLES = {
+    "constant": {"ls": "--", "lw": 2.0, "zorder": 3},
+    "triangular": {"lw": 0.5, "alpha": 0.5},
+}
+
+
 def onecycle_piecewise(path: str | Path, steps: int = 2000, seed: int = 0) -> tuple[Path, dict[str, float]]:
     """Fit the piecewise target with a constant rate, the triangular cycle and one-cycle.
 
@@ -122,7 +130,9 @@ def onecycle_piecewise(path: str | Path, steps: int = 2000, seed: int = 0) -> tu
     for label, schedules in runs.items():
         losses, net = _fit(schedules, x, y, steps, seed)
         final[label] = losses[-1]
-        ax_lr.plot([schedules["lr"](t) for t in range(steps)], label=label)
+        # the constant rate is the cycle's top edge: drawn dashed on top of it, the cycle faint below
+        style = STYLES.get(label.split(" ")[0], {})
+        ax_lr.plot([schedules["lr"](t) for t in range(steps)], label=label, **style)
         ax_loss.plot(losses, label=f"{label}: {losses[-1]:.3g}")
         with torch.no_grad():
             ax_fit.plot(x, net(x), linewidth=1, label=label)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -55,13 +55,18 @@ def compare_time_to_target(
     widths: Sequence[int] = (64, 64),
     batch_size: int | None = None,
     tune: bool = True,
+    activation: str = "tanh",
+    on_done: Callable[[TimeToTargetRow, int, int], None] | None = None,
 ) -> list[TimeToTargetRow]:
-    """Race the named optimizers (default: all); one row each, best learning rate of its grid."""
+    """Race the named optimizers (default: all); one row each, best learning rate of its grid.
+
+    ``on_done(row, i, n)`` is called after the ``i``-th of ``n`` optimizers (progress).
+    """
     names = list(optimizers) if optimizers else registry.names("first_order")
     X, y = load_bundled("diabetes")
     data = split_standardized(X, y, val=0.2, seed=seed)
     torch.manual_seed(seed)
-    start = MLP([X.shape[1], *widths, 1], activation="tanh")
+    start = MLP([X.shape[1], *widths, 1], activation=activation)
     rows = []
     for name in names:
         entry = registry.get(name)
@@ -82,6 +87,8 @@ def compare_time_to_target(
             if best is None or rank(row) < rank(best):
                 best = row
         rows.append(best)
+        if on_done is not None:
+            on_done(best, len(rows), len(names))
     return rows
 
 

@@ -26,6 +26,7 @@ from trainlab.deprecation import relocated
 from trainlab.optim.adam import AdaBound, Adam, Adamax, AdamW, NAdam, RAdam
 from trainlab.optim.adaptive import Adadelta, Adagrad, RMSprop
 from trainlab.optim.asgd import ASGD
+from trainlab.optim.finite import ApplyIfFinite
 from trainlab.optim.lookahead import Lookahead
 from trainlab.optim.phases import AnyOf, AtStep, GradNormBelow, Phase, PhasedOptimizer, Plateau, adam_then_lbfgs
 from trainlab.optim.second_order import BFGS, LBFGS, ConjugateGradient, HessianFree, Newton, StopReason
@@ -35,7 +36,7 @@ from trainlab.optim.shell import ChainOptimizer
 from trainlab.optim.transform import Batch, Chain, Transform, chain
 
 __all__ = [
-    "ASGD", "AdaBound", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Batch", "Chain",
+    "ASGD", "AdaBound", "ApplyIfFinite", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Batch", "Chain",
     "ChainOptimizer", "DecayingGD", "GradientControlled", "Lookahead", "Momentum", "NAdam",
     "RAdam", "RMSprop", "SGD", "SparseAdam", "Transform", "chain",
     # second order and hybrids (closure-based)

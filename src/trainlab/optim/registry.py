@@ -65,6 +65,11 @@ class OptimizerEntry:
         return self.spec.step == "closure"
 
     @property
+    def wraps(self) -> bool:
+        """Wraps an inner optimizer (Lookahead): its arguments go to the inner one."""
+        return self.spec.step == "wraps"
+
+    @property
     def step_size(self) -> str:
         """What one unit of ``lr`` means (``OptimizerSpec.step_size``)."""
         return self.spec.step_size

@@ -1,4 +1,4 @@
-"""The loss figure of a run: batch and epoch losses, and the learning rate, against steps.
+"""The loss figure of a run: batch and epoch losses, accuracy, and a changing learning rate, against steps.
 
 ``plot_history`` draws a ``History``; ``LossFigure`` is the Trainer callback that
 draws it when a fit ends (the ``loss.png`` of a run folder).
@@ -22,34 +22,105 @@ from __future__ import annotations
 import math
 import os
 
+from matplotlib.figure import Figure
+
 from trainlab.report.figures import new_figure, save
 from trainlab.train.callbacks.base import Callback
 from trainlab.train.history import History
 
-__all__ = ["LossFigure", "plot_history"]
+__all__ = ["LossFigure", "history_figure", "plot_history"]
 
 
-def plot_history(history: History, path: str | os.PathLike[str], title: str = "") -> None:
-    """Save a two-panel PNG: losses (log scale when positive) and learning rate, per step."""
-    fig, (ax_loss, ax_lr) = new_figure(2, panel=(5.0, 4.0))
+def _finite(values: list[float]) -> list[float]:
+    """Non-finite values as NaN: matplotlib leaves a gap instead of stretching the axis to inf."""
+    return [v if math.isfinite(v) else math.nan for v in values]
+
+
+def _rate_changes(rates: list[float]) -> bool:
+    finite = {v for v in rates if math.isfinite(v)}
+    return len(finite) > 1
+
+
+def _first_non_finite(history: History) -> float | None:
+    """The step at which the loss first stopped being finite (a diverged run), or None."""
+    for step, loss in zip(history["step"], history["loss"]):
+        if not math.isfinite(loss):
+            return step
+    for row in history.epochs:
+        if any(not math.isfinite(v) for k, v in row.items() if k.endswith("_loss")):
+            return row["step"]
+    return None
+
+
+def _loss_panel(ax, history: History, title: str, diverged_at: float | None) -> None:
     steps = history["step"]
-    ax_loss.plot(steps, history["loss"], lw=0.6, alpha=0.4, color="tab:gray", label="batch loss")
     epoch_steps = [row["step"] for row in history.epochs]
+    faint = len(epoch_steps) > 1  # the batch loss is the background of the epoch curves, or the only curve
+    ax.plot(steps, _finite(history["loss"]), lw=0.6 if faint else 1.2, alpha=0.4 if faint else 1.0,
+            color="tab:gray", marker=None if len(steps) > 60 else ".", label="batch loss")
     values = [v for v in history["loss"] if math.isfinite(v)]
     for key, color in (("train_loss", "tab:blue"), ("val_loss", "tab:orange")):
         if key in history.columns():
-            ax_loss.plot(epoch_steps, history[key], marker="." if len(epoch_steps) < 60 else None,
-                         color=color, label=key.replace("_", " "))
+            ax.plot(epoch_steps, _finite(history[key]), marker="." if len(epoch_steps) < 60 else None,
+                    color=color, label=key.replace("_", " "))
             values += [v for v in history[key] if math.isfinite(v)]
     if values and min(values) > 0:
-        ax_loss.set_yscale("log")
-    ax_loss.set(xlabel="step", ylabel="loss", title=title or "loss")
-    ax_loss.legend(loc="best", fontsize=8)
-    ax_lr.plot(steps, history["lr"], color="tab:green")
-    ax_lr.set(xlabel="step", ylabel="learning rate", title="learning rate")
+        ax.set_yscale("log")
+    if diverged_at is not None:
+        ax.axvline(diverged_at, color="tab:red", ls="--", lw=1, label=f"not finite from step {diverged_at:g}")
+        if values:  # the axis spans the finite losses up to divergence, however large
+            low, high = min(values), max(values)
+            if ax.get_yscale() == "log":
+                ax.set_ylim(low / 3, high * 10)
+            else:
+                pad = 0.05 * (high - low) or 1.0
+                ax.set_ylim(low - pad, high + pad)
+    ax.set(xlabel="step", ylabel="loss", title=title)
+    ax.legend(loc="best", fontsize=8)
+
+
+def _accuracy_panel(ax, history: History) -> None:
+    epoch_steps = [row["step"] for row in history.epochs]
+    for key, color in (("train_accuracy", "tab:blue"), ("val_accuracy", "tab:orange")):
+        if key in history.columns():
+            ax.plot(epoch_steps, _finite(history[key]), marker="." if len(epoch_steps) < 60 else None,
+                    color=color, label=key.replace("_", " "))
+    ax.set(xlabel="step", ylabel="accuracy", title="accuracy", ylim=(-0.02, 1.02))
+    ax.legend(loc="lower right", fontsize=8)
+
+
+def plot_history(history: History, path: str | os.PathLike[str], title: str = "") -> None:
+    """Save ``history_figure(history, title)`` as a PNG at ``path``."""
+    save(history_figure(history, title), path)
+
+
+def history_figure(history: History, title: str = "") -> Figure:
+    """The run's figure: the losses (log scale when positive), then the panels that say something.
+
+    An accuracy panel when the history has accuracy (classification); a
+    learning-rate panel only when the rate changed (a constant rate is named in
+    the loss panel's title instead). A run whose loss stopped being finite shows
+    its losses up to that step, with a dashed line where it diverged.
+    """
+    rates = history["lr"]
+    accuracy = any(k.endswith("accuracy") for k in history.columns())
+    changes = _rate_changes(rates)
+    fig, axes = new_figure(1 + accuracy + changes, panel=(5.0, 4.0))
+    finite_rates = [v for v in rates if math.isfinite(v)]
+    heading = title or "loss"
+    if finite_rates and not changes:
+        heading += f"\nlearning rate {finite_rates[0]:g} (constant)"
+    diverged_at = _first_non_finite(history)
+    _loss_panel(axes[0], history, heading, diverged_at)
+    if accuracy:
+        _accuracy_panel(axes[1], history)
+    if changes:
+        ax_lr = axes[-1]
+        ax_lr.plot(history["step"], _finite(rates), color="tab:green")
+        ax_lr.set(xlabel="step", ylabel="learning rate", title="learning rate")
     if history.stop_reason:
         fig.suptitle(f"stopped: {history.stop_reason}", fontsize=9)
-    save(fig, path)
+    return fig
 
 
 class LossFigure(Callback):

@@ -45,7 +45,7 @@ from trainlab.problems.runner import Trajectory
 from trainlab.report import figures
 
 __all__ = ["SIZE", "DPI", "new_figure", "save", "draw_paths", "plot_paths", "draw_losses", "plot_losses",
-           "plot_race", "animate", "frame_indices", "write_csv", "colors_for"]
+           "plot_race", "animate", "frame_indices", "write_csv", "colors_for", "gif_palette", "quantize"]
 
 SIZE = (6.4, 4.8)
 DPI = figures.DPI
@@ -164,6 +164,24 @@ def plot_paths(trajectories: Sequence[Trajectory], path: str | Path, levels: int
     return save(fig, path)
 
 
+def symlog_axis(ax: Any, values: np.ndarray, decades: int = 4) -> list[float]:
+    """A symmetric-log value axis with readable ticks: 0 and +-10^k over the data's range.
+
+    The linear band around 0 spans ``10^-decades`` of the largest ``|value|``, and the
+    ticks are labelled as plain numbers (``-1``, ``0.01``), not ``-10^0``. Returns the ticks.
+    """
+    finite = np.abs(values[np.isfinite(values)])
+    top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    high = math.ceil(math.log10(top))
+    low = high - decades
+    ax.set_yscale("symlog", linthresh=10.0**low)
+    lows, highs = float(np.nanmin(values)), float(np.nanmax(values))
+    powers = [10.0**k for k in range(low, high + 1)]
+    ticks = sorted({0.0, *(p for p in powers if p <= highs * 1.01), *(-p for p in powers if -p >= lows * 1.01)})
+    ax.set_yticks(ticks, [f"{v:g}" for v in ticks])
+    return ticks
+
+
 def draw_losses(ax: Any, trajectories: Sequence[Trajectory]) -> None:
     """``f(x_t) - f*`` (log scale) or ``f(x_t)`` (symmetric log) against ``t`` on ``ax``.
 
@@ -175,6 +193,7 @@ def draw_losses(ax: Any, trajectories: Sequence[Trajectory]) -> None:
     colors = colors_for(trajectories)
     seen: set[str] = set()
     ylabel = "f(x)"
+    shown: list[np.ndarray] = []
     for t in trajectories:
         y, ylabel = _gap(problem, t.losses.numpy())
         if ylabel != "f(x)":  # a gap of 0 (or below rounding) would drag the log axis to 1e-300
@@ -182,7 +201,11 @@ def draw_losses(ax: Any, trajectories: Sequence[Trajectory]) -> None:
         ax.plot(np.arange(len(y)), y, lw=1.2, color=colors[t.label],
                 label=t.label if t.label not in seen else None)
         seen.add(t.label)
-    ax.set_yscale("log" if ylabel != "f(x)" else "symlog")
+        shown.append(np.asarray(y, dtype=float))
+    if ylabel != "f(x)":
+        ax.set_yscale("log")
+    else:
+        symlog_axis(ax, np.concatenate(shown) if shown else np.zeros(1))
     ax.set(xlabel="iteration", ylabel=ylabel, title=f"{problem.name}: loss")
     ax.legend(fontsize=7, loc="best")
 
@@ -207,12 +230,43 @@ def frame_indices(length: int, frames: int) -> list[int]:
     return sorted({round(k * (length - 1) / max(frames - 1, 1)) for k in range(frames)})
 
 
+def gif_palette(image: Image.Image, reserved: Sequence[Any], size: int = 64) -> np.ndarray:
+    """A ``(size, 3)`` uint8 palette: the ``reserved`` colours exactly, then ``image``'s own.
+
+    A palette fitted to a frame alone (median cut) spends its entries on the
+    landscape and merges line colours that lie close to it or to each other;
+    reserving each optimizer's colour keeps them distinct.
+    """
+    exact: list[tuple[int, int, int]] = []
+    for c in reserved:
+        rgb = tuple(int(round(255 * v)) for v in matplotlib.colors.to_rgb(c))
+        if rgb not in exact:
+            exact.append(rgb)
+    rest = image.quantize(colors=max(size - len(exact), 2)).getpalette()[: 3 * (size - len(exact))]
+    return np.concatenate([np.array(exact, dtype=np.uint8).reshape(-1, 3),
+                           np.array(rest, dtype=np.uint8).reshape(-1, 3)])
+
+
+def quantize(image: Image.Image, palette: np.ndarray) -> Image.Image:
+    """``image`` as a ``P`` image of ``palette``: every pixel its nearest entry, exact colours exactly.
+
+    (Pillow's own palette mapping looks colours up in a coarse cache and can send
+    an exact palette colour to a neighbour.)
+    """
+    rgb = np.asarray(image.convert("RGB"))
+    colors, inverse = np.unique(rgb.reshape(-1, 3), axis=0, return_inverse=True)
+    dist = ((colors[:, None, :].astype(np.int32) - palette[None, :, :].astype(np.int32)) ** 2).sum(-1)
+    out = Image.fromarray(dist.argmin(1).astype(np.uint8)[inverse.reshape(-1)].reshape(rgb.shape[:2]), "P")
+    out.putpalette(palette.reshape(-1).tolist())
+    return out
+
+
 def animate(trajectories: Sequence[Trajectory], path: str | Path, frames: int = 120, fps: int = 15) -> Path:
     """The race as an animated GIF: each path grows frame by frame over its faint full path.
 
     The landscape is rendered once; each frame restores it and draws only the
     moving lines (Agg blitting), and Pillow writes the frames with one shared
-    palette: seconds, where redrawing whole figures frame by frame takes a minute.
+    palette holding every optimizer's colour exactly (``gif_palette``): seconds, where redrawing whole figures frame by frame takes a minute.
     """
     check("animate", "frames", frames, _FRAMES)
     check("animate", "fps", fps, Interval(1, 100, closed="both", integer=True))
@@ -245,8 +299,8 @@ def animate(trajectories: Sequence[Trajectory], path: str | Path, frames: int = 
         ax.draw_artist(text)
         return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
 
-    palette = render(idx[-1]).quantize(colors=64)
-    images = [render(it).quantize(palette=palette, dither=Image.Dither.NONE) for it in idx]
+    palette = gif_palette(render(idx[-1]), [colors[t.label] for t in trajectories] + [(0, 0, 0, 1)])
+    images = [quantize(render(it), palette) for it in idx]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     images[0].save(path, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)

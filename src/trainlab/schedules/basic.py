@@ -64,6 +64,22 @@ BOUNDARIES = Satisfies(
 )
 
 
+def grow(init: float, factor: float, k: int) -> float:
+    """``init * factor**k`` that saturates at ``inf`` (Python floats raise ``OverflowError``).
+
+    A zero ``init`` stays 0 (``0 * inf`` would be NaN).
+
+    >>> grow(0.1, 2.0, 10**4), grow(0.0, 2.0, 10**4), grow(1.0, 0.5, 2)
+    (inf, 0.0, 0.25)
+    """
+    if init == 0:
+        return 0.0
+    try:
+        return init * factor**k
+    except OverflowError:
+        return math.inf
+
+
 def check_pieces(schedule: Schedule, name: str) -> None:
     """``schedule.<name>`` must hold one item more than ``schedule.boundaries``."""
     items, n = getattr(schedule, name), len(schedule.boundaries) + 1
@@ -112,7 +128,8 @@ class Exponential(Schedule):
     ``init * exp(-rate * k)`` (seed 000: ``eta0 exp(-lambda t)``) or
     ``init * gamma**k`` (``ExponentialLR``), with ``k = t // step_size``
     (``step_size > 1`` gives ``StepLR``'s staircase). Give exactly one of
-    ``rate`` and ``gamma``; ``gamma > 1`` grows (as the range test does).
+    ``rate`` and ``gamma``; ``gamma > 1`` grows (as the range test does) and
+    saturates at ``inf`` once the value passes the largest float.
 
     Example: ``Exponential(0.1, gamma=0.1, step_size=30)`` is ``StepLR(step_size=30)``.
     """
@@ -140,7 +157,7 @@ class Exponential(Schedule):
     def _at(self, step: int) -> float:
         k = step // self.step_size
         if self.gamma is not None:
-            return self.init * self.gamma**k
+            return grow(self.init, self.gamma, k)
         return self.init * math.exp(-self.rate * k)
 
 
@@ -234,7 +251,7 @@ class Multiplicative(Schedule):
 
     def _at(self, step: int) -> float:
         if not callable(self.factor):
-            return self.init * self.factor**step
+            return grow(self.init, self.factor, step)
         k, lr = self._last
         if lr is None or k > step:
             k, lr = 0, self.init

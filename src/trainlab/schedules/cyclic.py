@@ -123,8 +123,12 @@ def _check_phases(s: OneCycle | OneCycleMomentum) -> None:
 
 
 def _one_cycle(s: OneCycle | OneCycleMomentum, step: int, knots: list[tuple[float, float]]) -> float:
-    """Anneal between ``knots[i] = (start, end)`` over phase ``i``, as ``OneCycleLR.get_lr``."""
-    t = min(step, s.total_steps)
+    """Anneal between ``knots[i] = (start, end)`` over phase ``i``, as ``OneCycleLR.get_lr``.
+
+    ``OneCycleLR`` refuses a step past ``total_steps - 1`` (its last); here every later
+    step holds that last value, so neither anneal extrapolates below its end.
+    """
+    t = min(step, s.total_steps - 1)
     warm = float(s.pct_start * s.total_steps)
     ends = (
         [warm - 1, float(2 * s.pct_start * s.total_steps) - 2, s.total_steps - 1]

@@ -45,7 +45,6 @@ from trainlab.atomic import atomic_torch_save, atomic_write_text, remove_stale_t
 from trainlab.constraints import fail
 from trainlab.data import BUNDLED, TARGETS, load_dataset, split_standardized
 from trainlab.nn import MLP
-from trainlab.optim import registry
 from trainlab.train.callbacks import (
     Callback,
     Checkpoint,
@@ -54,6 +53,7 @@ from trainlab.train.callbacks import (
     HistoryLogger,
     NaNGuard,
     ProgressBar,
+    ScheduleCallback,
 )
 from trainlab.train.checkpoint import CheckpointError, CorruptCheckpoint, list_checkpoints, load_checkpoint
 from trainlab.train.run_checks import (
@@ -65,6 +65,8 @@ from trainlab.train.run_checks import (
     dense_hessian_bytes,
 )
 from trainlab.train.run_layout import RunFolderBusy, RunLayout
+from trainlab.train.predict import save_normalization
+from trainlab.train.run_options import build_run_optimizer, run_schedule
 from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
 
@@ -117,6 +119,11 @@ class RunConfig:
     patience: int | None = None  # early stopping on val_loss
     clip: float | None = None  # gradient clipping by global norm
     nan_guard: bool = True
+    momentum: float | None = None  # passed to the optimizer when given
+    weight_decay: float | None = None
+    schedule: str | None = None  # a name from trainlab.schedules.registry (rate and horizon from lr, epochs)
+    schedule_settings: dict[str, str] = field(default_factory=dict)  # its arguments, as text
+    warmup: int = 0  # steps of linear warm-up in front of the schedule (or of the constant lr)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -141,14 +148,14 @@ class _Built:
         self.stopper: EarlyStopping | None = None
         check_options_apply(c)
         seed_everything(c.seed)
-        ds = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
+        ds = self.dataset = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
         self.parts = split_standardized(ds.X, ds.y, val=c.val, test=c.test, seed=c.seed)
         classify = ds.task == "classification"
         loss = ("cross_entropy" if classify else "mse") if c.loss == "auto" else c.loss
         check_loss(loss, ds.name, classify)
         self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], activation=c.activation, dropout=c.dropout)
         check_optimizer(c, self.model)
-        optimizer = registry.build(c.optimizer, self.model.parameters(), lr=c.lr)
+        optimizer = build_run_optimizer(c.optimizer, self.model.parameters(), c.lr, c.momentum, c.weight_decay)
         n = len(self.parts.train)
         per_epoch = 1 if c.batch_size is None else math.ceil(n / c.batch_size)
         has_val = len(self.parts.val) > 0
@@ -158,6 +165,9 @@ class _Built:
             HistoryLogger(layout.history),  # the one writer of history.csv
             *extra,
         ]
+        schedule = run_schedule(c.schedule, c.schedule_settings, c.lr, per_epoch * c.epochs, c.warmup)
+        if schedule is not None:
+            callbacks.append(ScheduleCallback(schedule))
         if c.nan_guard:
             callbacks.append(NaNGuard())
         if c.clip is not None:
@@ -229,6 +239,7 @@ def start_run(directory: str, config: RunConfig, progress: bool = True, callback
                 raise RunAlreadyStarted(layout)
             _clear_temporaries(layout)
             atomic_write_text(layout.config, config.to_json())
+            save_normalization(layout.root, built.parts, built.dataset, config.data, config.target)
             built.trainer.fit(built.parts.train, built.val)
             return _finish(built, layout)
     except RunFolderBusy:

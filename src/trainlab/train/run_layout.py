@@ -6,6 +6,8 @@ A run folder ``DIR`` holds::
     history.csv      epoch rows, rewritten atomically after every epoch
     checkpoints/     step-XXXXXXXX.pt every ``checkpoint_every`` steps, best.pt, the final step
     model.pt         the final model ``state_dict`` (``torch.load(..., weights_only=True)``)
+    normalization.json  the training split's mean/std and column names, for new raw data
+                     (``trainlab.train.predict``; written with config.json)
     loss.png         loss and learning-rate curves (drawn by ``trainlab.report.history.LossFigure``)
     summary.json     final train/validation/test metrics and why the run stopped
     .lock            held (``fcntl.flock``) by the one process writing the folder
@@ -91,6 +93,10 @@ class RunLayout:
         return self._file("model.pt")
 
     @property
+    def normalization(self) -> str:
+        return self._file("normalization.json")
+
+    @property
     def figure(self) -> str:
         return self._file("loss.png")
 
@@ -139,5 +145,6 @@ class RunLayout:
 
     def outputs(self) -> list[str]:
         """The files a finished run leaves, by name (``checkpoints/`` last)."""
-        return [os.path.basename(p) for p in (self.history, self.figure, self.model, self.summary)] + [
+        return [os.path.basename(p) for p in (self.history, self.figure, self.model,
+                                                    self.normalization, self.summary)] + [
             CHECKPOINTS + "/"]
