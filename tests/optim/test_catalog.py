@@ -16,6 +16,7 @@ from trainlab.problems.settings import GRADIENT, UNIT_FREE
 NOT_NAMED = {
     tl.ChainOptimizer: "the shell every named optimizer is built on (takes a chain, not hyperparameters)",
     tl.PhasedOptimizer: "runs the optimizers it is given, one phase after another",
+    tl.ApplyIfFinite: "a guard around the optimizer it is given (skips non-finite steps), not an update rule",
 }
 
 
