@@ -22,10 +22,12 @@ def _fmt(v: float) -> str:
 @click.option("--target", default=DEFAULT_TARGET, show_default=True, type=float,
               help="Training MSE (standardized) to count steps to.")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seeds", default=1, show_default=True, type=click.IntRange(1),
+              help="Initializations per rate (seeds SEED..SEED+N-1); the rows give medians.")
 @click.option("--batch-size", default=None, type=click.IntRange(1), help="Mini-batch size (default: full batch).")
 @click.option("--no-tune", is_flag=True, help="Use the middle rate of each grid instead of the best of three.")
 @click.option("--list", "list_", is_flag=True, help="List the optimizers and exit.")
-def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int | None,
+def race(optimizers: str, steps: int, target: float, seed: int, seeds: int, batch_size: int | None,
          no_tune: bool, list_: bool) -> None:
     """Race first-order optimizers on scikit-learn's diabetes data (10-64-64-1 tanh MLP).
 
@@ -56,7 +58,7 @@ def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int 
             raise click.BadParameter(str(err), param_hint="--optimizers") from None
     with console.status("racing optimizers..."):
         rows = compare_time_to_target(names, steps=steps, target=target, seed=seed, batch_size=batch_size,
-                                      tune=not no_tune)
+                                      tune=not no_tune, seeds=seeds)
     table = Table(title=f"Optimizer race: diabetes, MLP 10-64-64-1 tanh, {steps} steps, target train MSE {target:g}")
     table.add_column("optimizer", no_wrap=True)
     for col in ("lr", "train MSE", "val MSE", "steps to target", "wall time (s)"):
