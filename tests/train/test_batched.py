@@ -94,3 +94,25 @@ def test_bad_input():
         train_stacked(stacked, X.float(), Y.float(), Adam(stacked.parameters()), 1, lrs=torch.ones(3))
     with pytest.raises(InvalidArgument, match="'loss' parameter of train_stacked"):
         train_stacked(stacked, X.float(), Y.float(), Adam(stacked.parameters()), 1, loss="huber")
+
+
+def test_history_holds_each_runs_loss_curve_and_stops_a_diverging_run_where_descend_stops():
+    from trainlab.train.batched import train_stacked_history
+    from trainlab.train.descent import descend
+
+    stacked = StackedMLP.create([1, 6, 5, 1], runs=3, activation="tanh", init="he", seed=2, dtype=torch.float64)
+    singles = [stacked.unstack(r) for r in range(3)]
+    rates = torch.tensor([0.05, 0.2, 500.0], dtype=torch.float64)  # the last one blows up
+    history = train_stacked_history(stacked, X, Y, SGD(stacked.parameters(), lr=1.0), 80, lrs=rates)
+    assert history.losses.shape == (81, 3)
+    for r, model in enumerate(singles):
+        res = descend(model, F.mse_loss, X, Y, SGD(model.parameters(), lr=rates[r].item()), max_iter=80)
+        assert (res.stop_reason == "diverged") == (history.diverged_at[r].item() >= 0)
+        assert history.diverged_at[r].item() in (-1, res.iterations)
+        curve = history.losses[: len(res.losses), r]
+        finite = torch.isfinite(curve)
+        assert torch.allclose(curve[finite], torch.tensor(res.losses, dtype=torch.float64)[finite], rtol=1e-10)
+        for a, b in zip(stacked.unstack(r).parameters(), model.parameters(), strict=True):
+            assert torch.allclose(a, b, rtol=1e-10, atol=1e-12, equal_nan=True)
+    assert history.diverged_at.tolist()[:2] == [-1, -1] and history.diverged_at[2].item() > 0
+    assert history.steps_to(history.losses[40, 0].item())[0] <= 40

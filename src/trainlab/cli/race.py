@@ -53,11 +53,13 @@ def _list(console: Console) -> None:
 @click.option("--target", default=DEFAULT_TARGET, show_default=True, type=float,
               help="Training MSE (standardized) to count steps to.")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seeds", default=1, show_default=True, type=click.IntRange(1),
+              help="Initializations per rate (seeds SEED..SEED+N-1); the rows give medians.")
 @click.option("--batch-size", default=None, type=click.IntRange(1), help="Mini-batch size (default: full batch).")
 @activation_option
 @click.option("--no-tune", is_flag=True, help="Use the middle rate of each grid instead of the best of three.")
 @click.option("--list", "list_", is_flag=True, help="List the optimizers and exit.")
-def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int | None, activation: str,
+def race(optimizers: str, steps: int, target: float, seed: int, seeds: int, batch_size: int | None, activation: str,
          no_tune: bool, list_: bool) -> None:
     """Race first-order optimizers on scikit-learn's diabetes data (10-64-64-1 tanh MLP).
 
@@ -92,12 +94,20 @@ def race(optimizers: str, steps: int, target: float, seed: int, batch_size: int 
 
     with Progress(console, "racing optimizers") as progress:
         rows = compare_time_to_target(names, steps=steps, target=target, seed=seed, batch_size=batch_size,
-                                      tune=not no_tune, activation=activation, on_done=done)
+                                      tune=not no_tune, seeds=seeds, activation=activation, on_done=done)
     table = Table(title=f"Optimizer race: diabetes, MLP 10-64-64-1 {activation}, {steps} steps, target train MSE {target:g}")
     table.add_column("optimizer", no_wrap=True)
-    for col in ("lr", "train MSE", "val MSE", "steps to target", "wall time (s)"):
-        table.add_column(col, justify="right")
+    spread = seeds > 1  # rows hold medians over seeds; show the validation loss's range too
+    columns = ("lr", "train MSE", "val MSE", *(("val MSE min-max",) if spread else ()), "steps to target",
+               "wall time (s)")
+    for col in columns:
+        table.add_column(col, justify="right", overflow="fold")
     for r in sorted(rows, key=rank):
-        table.add_row(r.name, f"{r.lr:g}", _fmt(r.train_loss), _fmt(r.val_loss),
-                      "-" if r.steps_to_target is None else str(r.steps_to_target), f"{r.wall_time:.2f}")
+        cells = [r.name, f"{r.lr:g}", _fmt(r.train_loss), _fmt(r.val_loss)]
+        if spread:
+            cells.append(f"{_fmt(r.val_loss_min)}-{_fmt(r.val_loss_max)}")
+        cells += ["-" if r.steps_to_target is None else str(r.steps_to_target), f"{r.wall_time:.2f}"]
+        table.add_row(*cells)
     console.print(table)
+    if spread:
+        console.print(f"medians over {seeds} seeds (seeds {seed}..{seed + seeds - 1}) at each optimizer's best rate")

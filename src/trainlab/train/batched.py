@@ -18,6 +18,12 @@ Per-run learning rates: ``lrs`` (one per run) multiplies each run's update
 element-wise optimizers above, whose step is linear in the learning rate, this
 is the run trained alone with ``lr * lrs[r]``.
 
+``train_stacked_history`` also keeps every run's training-loss curve (the losses
+the forward pass of each step computes anyway, plus one after the last step) and
+stops a run whose loss turns non-finite where it is: from then on its slices are
+left as they were (its update is masked out), as a single run stops when it
+diverges (``trainlab.train.descent.descend``).
+
 Example:
     >>> import torch
     >>> from trainlab.optim import Adam
@@ -34,6 +40,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -45,7 +52,8 @@ from trainlab.nn import MLP
 from trainlab.nn.mlp import WIDTHS
 from trainlab.nn.activations import get as get_activation
 
-__all__ = ["StackedMLP", "run_seeds", "stacked_loss", "train_stacked", "STACKED_LOSSES"]
+__all__ = ["StackedHistory", "StackedMLP", "run_seeds", "stacked_loss", "train_stacked", "train_stacked_history",
+           "STACKED_LOSSES"]
 
 _SEED = Interval(0, 2**63 - 1, closed="both", integer=True)
 STACKED_LOSSES = ("mse", "mae")
@@ -182,6 +190,90 @@ def stacked_loss(pred: Tensor, target: Tensor, loss: str = "mse") -> Tensor:
     return per_point.flatten(1).mean(dim=1)
 
 
+@dataclass(frozen=True)
+class StackedHistory:
+    """Every run's training-loss curve and where runs diverged (``train_stacked_history``).
+
+    ``losses[k, r]`` is run ``r``'s loss after ``k`` steps (row 0: before the first
+    step, row ``steps``: after the last); a run stopped at a non-finite loss keeps
+    that loss in the rows after it. ``diverged_at[r]`` is the first ``k`` whose loss
+    is non-finite, or -1 if the run never diverged.
+    """
+
+    losses: Tensor
+    diverged_at: Tensor
+
+    @property
+    def final(self) -> Tensor:
+        """Each run's last loss ``(runs,)`` (non-finite for a diverged run)."""
+        return self.losses[-1]
+
+    def steps_to(self, target: float) -> list[int | None]:
+        """Per run, the first step count whose loss is at or below ``target`` (``None``: never)."""
+        hit = self.losses <= target  # NaN compares False
+        first = hit.to(torch.int8).argmax(dim=0)
+        return [int(k) if reached else None for k, reached in zip(first, hit.any(dim=0), strict=True)]
+
+
+def _masked_step(optimizer: torch.optim.Optimizer, params: list[Tensor], lrs: Tensor | None,
+                 active: Tensor | None) -> None:
+    """One optimizer step, each run's update scaled by ``lrs[r]`` and kept only where ``active[r]``."""
+    if lrs is None and active is None:
+        optimizer.step()
+        return
+    before = [p.detach().clone() for p in params]
+    optimizer.step()
+    with torch.no_grad():
+        for p, old in zip(params, before, strict=True):
+            shape = (-1, *([1] * (p.dim() - 1)))
+            new = p if lrs is None else old + lrs.to(p.dtype).view(shape) * (p - old)
+            p.copy_(new if active is None else torch.where(active.view(shape), new, old))
+
+
+def _descend_stacked(
+    model: StackedMLP,
+    x: Tensor,
+    y: Tensor,
+    optimizer: torch.optim.Optimizer,
+    steps: int,
+    loss: str,
+    lrs: Tensor | None,
+    on_step: Callable[[int, Tensor], None] | None,
+    freeze_diverged: bool,
+) -> StackedHistory:
+    check("train_stacked", "steps", steps, Interval(0, None, integer=True))
+    check("train_stacked", "loss", loss, Options(STACKED_LOSSES))
+    if lrs is not None and (lrs.shape != (model.runs,)):
+        fail("train_stacked", "lrs", f"a tensor of shape ({model.runs},)", tuple(lrs.shape))
+    params = list(model.parameters())
+    active = torch.ones(model.runs, dtype=torch.bool)
+    diverged_at = torch.full((model.runs,), -1, dtype=torch.long)
+    curve: list[Tensor] = []
+
+    def record(step: int, losses: Tensor) -> None:
+        curve.append(losses)
+        if freeze_diverged:
+            new = active & ~torch.isfinite(losses)
+            if bool(new.any()):
+                diverged_at[new] = step
+                active[new] = False
+
+    for step in range(steps):
+        optimizer.zero_grad(set_to_none=True)
+        losses = stacked_loss(model(x), y, loss)
+        record(step, losses.detach())
+        if not bool(active.any()):  # every run has stopped: the rest of the curve repeats
+            curve.extend([curve[-1]] * (steps - step))
+            return StackedHistory(torch.stack(curve), diverged_at)
+        losses.sum().backward()
+        _masked_step(optimizer, params, lrs, None if bool(active.all()) else active)
+        if on_step is not None:
+            on_step(step, losses.detach())
+    with torch.no_grad():
+        record(steps, stacked_loss(model(x), y, loss))
+    return StackedHistory(torch.stack(curve), diverged_at)
+
+
 def train_stacked(
     model: StackedMLP,
     x: Tensor,
@@ -198,25 +290,32 @@ def train_stacked(
     ``lrs``: optional per-run learning-rate multipliers (see the module docstring).
     ``on_step(step, per_run_losses)`` is called after every step (losses before the step).
     """
-    check("train_stacked", "steps", steps, Interval(0, None, integer=True))
-    check("train_stacked", "loss", loss, Options(STACKED_LOSSES))
-    if lrs is not None and (lrs.shape != (model.runs,)):
-        fail("train_stacked", "lrs", f"a tensor of shape ({model.runs},)", tuple(lrs.shape))
-    params = list(model.parameters())
-    for step in range(steps):
-        optimizer.zero_grad(set_to_none=True)
-        losses = stacked_loss(model(x), y, loss)
-        losses.sum().backward()
-        if lrs is None:
-            optimizer.step()
-        else:
-            before = [p.detach().clone() for p in params]
-            optimizer.step()
-            with torch.no_grad():
-                for p, old in zip(params, before, strict=True):
-                    scale = lrs.to(p.dtype).view(-1, *([1] * (p.dim() - 1)))
-                    p.copy_(old + scale * (p - old))
-        if on_step is not None:
-            on_step(step, losses.detach())
-    with torch.no_grad():
-        return stacked_loss(model(x), y, loss)
+    return _descend_stacked(model, x, y, optimizer, steps, loss, lrs, on_step, freeze_diverged=False).final
+
+
+def train_stacked_history(
+    model: StackedMLP,
+    x: Tensor,
+    y: Tensor,
+    optimizer: torch.optim.Optimizer,
+    steps: int,
+    loss: str = "mse",
+    lrs: Tensor | None = None,
+) -> StackedHistory:
+    """``train_stacked`` that keeps every run's loss curve and stops each run at its first non-finite loss.
+
+    A stopped run's parameters stay those that gave the non-finite loss, as
+    ``descend`` leaves a single run that diverges.
+
+    Example:
+        >>> import torch
+        >>> from trainlab.optim import SGD
+        >>> nets = StackedMLP.create([1, 8, 1], runs=2, init="he", seed=0, dtype=torch.float64)
+        >>> x = torch.linspace(-1, 1, 16, dtype=torch.float64)[:, None]
+        >>> rates = torch.tensor([0.1, 1e3], dtype=torch.float64)  # the second run blows up
+        >>> history = train_stacked_history(nets, x, 3 * x, SGD(nets.parameters(), lr=1.0), 50, lrs=rates)
+        >>> history.losses.shape, history.diverged_at[0].item(), history.diverged_at[1].item() > 0
+        (torch.Size([51, 2]), -1, True)
+    """
+    return _descend_stacked(model, x, y, optimizer, steps, loss, lrs, None,
+                            freeze_diverged=True)
