@@ -1,6 +1,6 @@
-"""Adam alone vs Adam then L-BFGS vs LSGD at equal wall-time budgets, on seed 000's targets.
+"""Adam alone vs Adam then L-BFGS vs LSGD at equal wall-time budgets, on the Brown/NVIDIA notes' targets.
 
-J1: 100 points of x^2 + 0.1 U(0, 1) on [-1, 1] (the seed's torch code), a 1-100-1 ReLU
+J1: 100 points of x^2 + 0.1 U(0, 1) on [-1, 1] (the Brown/NVIDIA notes' torch code), a 1-100-1 ReLU
     network; tested on 1000 fresh noisy points (noise variance 1/1200 ~ 8.3e-4 is the floor).
 J2: y = 5 + sum_{k=1..4} sin(kx) for x < 0, cos(10x) for x >= 0 on [-pi, pi]; 200 evenly
     spaced training points, 1000 evenly spaced test points; a 1-100-100-1 tanh network.
@@ -38,20 +38,20 @@ from trainlab.optim.phases import AtStep, Phase, PhasedOptimizer
 from trainlab.optim.second_order import LBFGS
 
 
-# -- the targets (seed 000) -------------------------------------------------------------------
+# -- the targets (the Brown/NVIDIA notes) --------------------------------------------------------
 def _tensors(*arrays) -> list[Tensor]:
     return [torch.as_tensor(a) for a in arrays]
 
 
 def j1_data(seed: int, dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Seed 000's noisy x^2: 100 training points on [-1, 1], 1000 test points with fresh noise."""
+    """The Brown/NVIDIA notes' noisy x^2: 100 training points on [-1, 1], 1000 test points with fresh noise."""
     x, y = make_target("noisy_x2", n=100, seed=seed)
     x_test, y_test = make_target("noisy_x2", n=1000, seed=seed + 10_000)
     return tuple(t.to(dtype) for t in _tensors(x, y, x_test, y_test))
 
 
 def j2_data(seed: int, dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Seed 000's piecewise target on [-pi, pi]: 200 training and 1000 test points (no noise)."""
+    """The Brown/NVIDIA notes' piecewise target on [-pi, pi]: 200 training and 1000 test points (no noise)."""
     x, y = make_target("piecewise", n=200, seed=seed)
     x_test, y_test = make_target("piecewise", n=1000, seed=seed)
     return tuple(t.to(dtype) for t in _tensors(x, y, x_test, y_test))

@@ -87,13 +87,13 @@ def test_plot_errors_are_clear(args: list[str], message: str, tmp_path) -> None:
     assert message in " ".join(result.output.split())
 
 
-def test_examples_write_seed_000_figures(tmp_path) -> None:
+def test_examples_write_lecture_figures(tmp_path) -> None:
     result = invoke("schedules examples --steps 30 --out", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
-        "seed000_cyclical_triangular.png",
-        "seed000_onecycle_piecewise.png",
-        "seed000_power_linear.png",
+        "cyclical_triangular.png",
+        "onecycle_piecewise.png",
+        "power_linear.png",
     ]
     assert "final training MSE" in result.output
 

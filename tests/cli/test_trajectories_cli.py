@@ -48,11 +48,11 @@ def test_beale_writes_png_gif_csv_and_prints_the_table(cli, tmp_path):
         assert needle in text
 
 
-def test_quartic_table_shows_seed_004s_endpoints(cli, tmp_path):
+def test_quartic_table_shows_lecture_endpoints(cli, tmp_path):
     out = cli("--problem", "quartic", "--start", "5", "--start=-5", "--optimizers", "gd", "--no-gif",
               "--out", str(tmp_path))
     assert out.exit_code == 0, out.output
-    assert "(3.2728)" in out.output and "(-3.255)" in out.output  # seed 004: 3.27277, -3.25499
+    assert "(3.2728)" in out.output and "(-3.255)" in out.output  # the SUTD 50.039 notes: 3.27277, -3.25499
     assert not (tmp_path / "quartic.gif").exists() and (tmp_path / "quartic.png").exists()
 
 
@@ -94,6 +94,6 @@ def test_bad_input_gets_one_clear_error(cli, args, needle, tmp_path):
 def test_demo_prints_its_numbers_and_writes_its_figure(cli, tmp_path):
     out = cli("--demo", "quartic", "--out", str(tmp_path))
     assert out.exit_code == 0, out.output
-    assert "3.267681061691328 (seed 004: 3.267681061691328)" in out.output
+    assert "3.267681061691328 (lecture: 3.267681061691328)" in out.output
     with Image.open(tmp_path / "quartic.png") as im:
         assert im.size == (1280, 480)

@@ -1,4 +1,4 @@
-"""Seed 000's regression targets: formulas, domains, noise and seeds."""
+"""The Brown/NVIDIA notes' regression targets: formulas, domains, noise and seeds."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from trainlab.constraints import InvalidArgument
 from trainlab.data import TARGETS, make_target
 
-# The formulas as seed 000 prints them, written out again independently.
+# The formulas as the Brown/NVIDIA notes print them, written out again independently.
 FORMULAS = {
     "noisy_x2": lambda x: x**2,
     "noisy_sine": lambda x: np.sin(2 * np.pi * x),

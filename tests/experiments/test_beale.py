@@ -1,4 +1,4 @@
-"""A4: seed 002's seven optimizers on Beale from (2, -2) and (-3, 3), 10,000 iterations."""
+"""The UCLA ECE 239AS notes' seven optimizers on Beale from (2, -2) and (-3, 3), 10,000 iterations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from trainlab.experiments.beale import SEED_002_OPTIMIZERS, run_beale
+from trainlab.experiments.beale import BEALE_RACE_OPTIMIZERS, run_beale
 
 MINIMUM = torch.tensor([3.0, 0.5], dtype=torch.float64)  # Beale's only minimum
 
@@ -18,9 +18,9 @@ def beale():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("start", [(2.0, -2.0), (-3.0, 3.0)])
-def test_seed_002_observations(beale, start):
+def test_lecture_observations(beale, start):
     reached = beale.reached(start)
-    assert set(reached) == set(SEED_002_OPTIMIZERS)
+    assert set(reached) == set(BEALE_RACE_OPTIMIZERS)
     rows = {r.label: r for r in beale.table() if r.start == start}
     assert all(r.iterations <= 10_000 for r in rows.values())
     # "capped at 10,000 iterations, so gradient descent does not get to the minimum"

@@ -1,4 +1,4 @@
-"""F5: collapse of deep narrow ReLU nets, trained many at once."""
+"""Collapse of deep narrow ReLU nets, trained many at once."""
 
 import json
 

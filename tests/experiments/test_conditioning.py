@@ -1,4 +1,4 @@
-"""A5: GD's iterations to tolerance grow with the condition number."""
+"""GD's iterations to tolerance grow with the condition number."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""F2: products of random matrices grow at the closed-form Lyapunov rate."""
+"""Products of random matrices grow at the closed-form Lyapunov rate."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""A7: permuting hidden units and rescaling ReLU layers leave the function unchanged."""
+"""Permuting hidden units and rescaling ReLU layers leave the function unchanged."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""F4: per-layer activation and back-propagated gradient statistics."""
+"""Per-layer activation and back-propagated gradient statistics."""
 
 import pytest
 import torch

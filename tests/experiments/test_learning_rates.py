@@ -1,4 +1,4 @@
-"""B2: too small / good / too large / diverging learning rates on x1^2 + 2 x2^2."""
+"""Too small / good / too large / diverging learning rates on x1^2 + 2 x2^2."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""E4: noisy SGD with constant, exponential and polynomial schedules (seed 000)."""
+"""Noisy SGD with constant, exponential and polynomial schedules (the Brown/NVIDIA notes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PIL import Image
 from trainlab.experiments.noisy_schedules import run_noisy_schedules
 
 SEEDS, STEPS, ETA = 20, 300, 0.1
-RATES = {  # seed 000: its counter starts at 2 on the first step
+RATES = {  # the Brown/NVIDIA notes: their counter starts at 2 on the first step
     "constant": lambda t: ETA,
     "exponential": lambda t: ETA * math.exp(-0.1 * (t + 2)),
     "polynomial": lambda t: ETA * (1 + 0.02 * (t + 2)) ** -0.5,
@@ -39,7 +39,7 @@ def test_exponential_schedule_freezes_short_of_the_minimum(tmp_path):
             assert 0.4 * v < float(pts[:, c].var()) < 2.5 * v, (name, c)
     (m1, v1), (m2, v2) = moments(RATES["exponential"], STEPS)
     assert -0.9 < m1 < -0.75 and -0.07 < m2 < -0.04  # it stops about 0.83 from the minimum
-    # seed 000's printed end point (-0.793612, -0.070806) is a typical draw of that distribution
+    # the Brown/NVIDIA notes' printed end point (-0.793612, -0.070806) is a typical draw of that distribution
     assert abs(-0.793612 - m1) < 2 * math.sqrt(v1) and abs(-0.070806 - m2) < 2 * math.sqrt(v2)
     # frozen: after step 100 the rate is below 4e-6 and no run moves more than 1e-3
     moved = [float(torch.linalg.vector_norm(t.final_point - t.path[100])) for t in r.trajectories

@@ -1,4 +1,4 @@
-"""A2: seed 004's quartic - GD from 5 and -5, momentum 0.9 from -5."""
+"""The SUTD 50.039 notes' quartic - GD from 5 and -5, momentum 0.9 from -5."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from trainlab import problems
 from trainlab.experiments.quartic import run_quartic
 
 
-def test_seed_004_endpoints(tmp_path):
+def test_lecture_endpoints(tmp_path):
     result = run_quartic()
     ends = result.endpoints
-    # the numbers seed 004 prints
+    # the numbers the SUTD 50.039 notes print
     assert abs(ends["gd from 5"] - 3.2727653395584366) < 1e-9
     assert abs(ends["gd from -5"] - (-3.254993730859254)) < 1e-9
     assert abs(ends["momentum from -5"] - 3.267681061691328) < 1e-9

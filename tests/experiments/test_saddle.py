@@ -1,4 +1,4 @@
-"""A3: GD / momentum / Nesterov leave a saddle far later than AdaGrad / RMSProp / Adam."""
+"""GD / momentum / Nesterov leave a saddle far later than AdaGrad / RMSProp / Adam."""
 
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ def gd(s):
     s["x"], s["y"] = s["x"] - LR * 2 * s["x"], s["y"] + LR * 2 * s["y"]
 
 
-def momentum(s):  # seed 002: p = a p - eps g; x += p
+def momentum(s):  # the UCLA ECE 239AS notes: p = a p - eps g; x += p
     for c, g in (("x", 2 * s["x"]), ("y", -2 * s["y"])):
         s["p" + c] = MU * s["p" + c] - LR * g
         s[c] += s["p" + c]
 
 
-def nesterov(s):  # seed 002: x += p + a (p - p_old)
+def nesterov(s):  # the UCLA ECE 239AS notes: x += p + a (p - p_old)
     for c, g in (("x", 2 * s["x"]), ("y", -2 * s["y"])):
         old = s["p" + c]
         s["p" + c] = MU * old - LR * g
@@ -47,7 +47,7 @@ def test_escape_iterations_at_a_non_degenerate_saddle(tmp_path):
     slow = [esc[n] for n in SLOW]
     fast = [esc[n] for n in FAST]
     assert None not in fast
-    assert min(slow) > 2 * max(fast)  # "quickly head down the negative slope" (seed 000)
+    assert min(slow) > 2 * max(fast)  # "quickly head down the negative slope" (the Brown/NVIDIA notes)
     (path,) = result.plot(tmp_path)
     with Image.open(path) as im:
         assert im.size == (1280, 480)

@@ -10,18 +10,18 @@ from tests.schedules.test_schedule_figures import assert_png
 from trainlab.experiments import schedule_figures as examples
 
 
-def test_seed_000_decay_and_cycle_figures(tmp_path) -> None:
+def test_lecture_decay_and_cycle_figures(tmp_path) -> None:
     assert_png(examples.power_and_linear(tmp_path / "power.png"), (1280, 400))
     assert_png(examples.cyclical_triangular(tmp_path / "clr.png"), (640, 400))
 
 
-def test_seed_000_one_cycle_example(tmp_path) -> None:
+def test_lecture_one_cycle_example(tmp_path) -> None:
     path, final = examples.onecycle_piecewise(tmp_path / "onecycle.png", steps=60)
     assert_png(path, (1500, 400))
     assert len(final) == 3 and all(math.isfinite(v) and v > 0 for v in final.values())
 
 
-def test_piecewise_target_is_seed_000s() -> None:
+def test_piecewise_target_is_the_lectures() -> None:
     import torch
 
     x = torch.tensor([-1.0, 0.0, 0.5], dtype=torch.float64)

@@ -1,4 +1,4 @@
-"""F3: constant initialization never breaks symmetry; random initialization does."""
+"""Constant initialization never breaks symmetry; random initialization does."""
 
 import pytest
 import torch

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 
 import torch
 
@@ -39,14 +38,6 @@ def take_steps(model, opt, X, y, steps: int, maximize: bool = False) -> None:
         opt.zero_grad()
         objective(model, X, y, maximize).backward()
         opt.step()
-
-
-def roundtrip(state_dict):
-    """Serialize and load back the way checkpoints do (no code executed)."""
-    buf = io.BytesIO()
-    torch.save(state_dict, buf)
-    buf.seek(0)
-    return torch.load(buf, weights_only=True)
 
 
 def max_rel_diff(params_a, params_b) -> float:

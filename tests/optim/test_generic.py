@@ -7,8 +7,9 @@ import pytest
 import torch
 
 import trainlab.optim as tl
-from tests.optim.helpers import mlp, regression_data, roundtrip, take_steps
+from tests.optim.helpers import mlp, regression_data, take_steps
 from tests.optim.optimizer_rows import ROWS, invalid_cases, samples
+from tests.helpers import roundtrip
 
 
 def quadratic_loss(w):

@@ -7,8 +7,9 @@ and loaded into a fresh optimizer that takes the remaining steps.
 
 import pytest
 
-from tests.optim.helpers import max_rel_diff, mlp, regression_data, roundtrip, take_steps, two_groups
+from tests.optim.helpers import max_rel_diff, mlp, regression_data, take_steps, two_groups
 from tests.optim.optimizer_rows import TORCH_ROWS, samples
+from tests.helpers import roundtrip
 
 STEPS = 120
 TOL = 1e-12

@@ -5,7 +5,7 @@ import io
 
 import pytest
 import torch
-from tests.optim.second_order_cases import mse_closure, tiny_regression
+from tests.optim.second_order.cases import mse_closure, tiny_regression
 
 from trainlab.constraints import InvalidArgument
 from trainlab.optim import Adam

@@ -27,9 +27,9 @@ import pytest
 import torch
 
 import trainlab.optim as tl
-from tests.optim.helpers import roundtrip
 from tests.optim.optimizer_rows import ROWS
 from trainlab.optim.catalog import SPECS
+from tests.helpers import roundtrip
 
 # torch.optim's set (supports_sparse), and trainlab's optimizers built only from transforms that
 # handle a sparse update (Momentum, DecayingGD, Lookahead around SGD)

@@ -11,9 +11,9 @@ from trainlab import problems
 from trainlab.constraints import InvalidArgument
 from trainlab.problems.runner import Run, race, run, summarize
 
-QUARTIC_GD_FROM_5 = 3.2727653395584366  # seed 004
-QUARTIC_GD_FROM_MINUS_5 = -3.254993730859254  # seed 004
-QUARTIC_MOMENTUM_FROM_MINUS_5 = 3.267681061691328  # seed 004
+QUARTIC_GD_FROM_5 = 3.2727653395584366  # the SUTD 50.039 notes
+QUARTIC_GD_FROM_MINUS_5 = -3.254993730859254  # the SUTD 50.039 notes
+QUARTIC_MOMENTUM_FROM_MINUS_5 = 3.267681061691328  # the SUTD 50.039 notes
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ QUARTIC_MOMENTUM_FROM_MINUS_5 = 3.267681061691328  # seed 004
         (torch.optim.SGD, -5.0, {"momentum": 0.9}, QUARTIC_MOMENTUM_FROM_MINUS_5),
     ],
 )
-def test_seed_004_quartic_endpoints(optimizer, start, hyper, expected):
+def test_lecture_quartic_endpoints(optimizer, start, hyper, expected):
     traj = run(problems.get("quartic"), optimizer, start, lr=0.1, steps=100, **hyper)
     assert traj.iterations == 100 and traj.stop_reason == "max_iter"
     assert abs(float(traj.final_point[0]) - expected) < 1e-9

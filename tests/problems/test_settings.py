@@ -1,4 +1,4 @@
-"""The lab's lecture settings reproduce seed 002's code listings exactly."""
+"""The lab's lecture settings reproduce the UCLA ECE 239AS notes' code listings exactly."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def _beale_grad(x: np.ndarray) -> np.ndarray:
     ])
 
 
-def seed_002(name: str, x: np.ndarray, eps: float, steps: int) -> np.ndarray:
-    """Seed 002's listings, transcribed (its ``eps`` is the learning rate)."""
+def ucla_listing(name: str, x: np.ndarray, eps: float, steps: int) -> np.ndarray:
+    """The UCLA ECE 239AS notes' listings, transcribed (their ``eps`` is the learning rate)."""
     x = x.copy()
     path = [x.copy()]
     a = p = np.zeros_like(x)
@@ -60,12 +60,12 @@ def seed_002(name: str, x: np.ndarray, eps: float, steps: int) -> np.ndarray:
 SEVEN = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop-momentum", "adam"]
 
 
-def test_lecture_settings_are_seed_002s_listings():
+def test_lecture_settings_are_the_ucla_listings():
     beale = problems.get("beale")
     runs = lecture_runs(beale, SEVEN, [(2.0, -2.0), (-3.0, 3.0)])
     result = race(beale, runs, steps=300)
     for run, traj in zip(runs, result, strict=True):
-        expected = seed_002(run.optimizer, np.array(run.start, dtype=float), run.lr, 300)
+        expected = ucla_listing(run.optimizer, np.array(run.start, dtype=float), run.lr, 300)
         np.testing.assert_allclose(traj.path.numpy(), expected, rtol=1e-9, atol=1e-12, err_msg=run.optimizer)
 
 

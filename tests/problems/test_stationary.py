@@ -1,4 +1,4 @@
-"""classify_stationary_point: analytic functions and a network's loss (SPEC A1)."""
+"""classify_stationary_point: analytic functions and a network's loss."""
 
 from __future__ import annotations
 

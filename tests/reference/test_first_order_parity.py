@@ -33,7 +33,7 @@ def torch_path(make, steps=STEPS):
 
 
 def lookahead(path, alpha):
-    """Seed 002's change of variables: theta~ = theta + alpha v, with v the last step."""
+    """The UCLA ECE 239AS notes' change of variables: theta~ = theta + alpha v, with v the last step."""
     out = path.copy()
     out[1:] = path[1:] + alpha * (path[1:] - path[:-1])
     return out
@@ -50,9 +50,9 @@ CASES = {
         lambda: ref.gradient_controlled_gd(np_grad, X0, 0.2, 0.3, STEPS, inverse=True),
         lambda p: tl.GradientControlled(p, lr=0.2, control=0.3, inverse=True),
     ),
-    "momentum_002_vs_Momentum": (lambda: ref.momentum(np_grad, X0, 0.05, 0.9, STEPS), lambda p: tl.Momentum(p, lr=0.05, momentum=0.9)),
-    "momentum_002_vs_SGD": (lambda: ref.momentum(np_grad, X0, 0.05, 0.9, STEPS), lambda p: tl.SGD(p, lr=0.05, momentum=0.9)),
-    "momentum_004": (lambda: ref.momentum_seed004(np_grad, X0, 0.05, 0.8, STEPS), lambda p: tl.Momentum(p, lr=0.05, momentum=0.8)),
+    "momentum_vs_Momentum": (lambda: ref.momentum(np_grad, X0, 0.05, 0.9, STEPS), lambda p: tl.Momentum(p, lr=0.05, momentum=0.9)),
+    "momentum_vs_SGD": (lambda: ref.momentum(np_grad, X0, 0.05, 0.9, STEPS), lambda p: tl.SGD(p, lr=0.05, momentum=0.9)),
+    "momentum_of_steps": (lambda: ref.momentum_of_steps(np_grad, X0, 0.05, 0.8, STEPS), lambda p: tl.Momentum(p, lr=0.05, momentum=0.8)),
     "nesterov_change_of_variables": (
         lambda: ref.nesterov_change_of_variables(np_grad, X0, 0.05, 0.9, STEPS),
         lambda p: tl.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
@@ -61,8 +61,8 @@ CASES = {
         lambda: lookahead(ref.nesterov(np_grad, X0, 0.05, 0.9, STEPS), 0.9),
         lambda p: tl.Momentum(p, lr=0.05, momentum=0.9, nesterov=True),
     ),
-    "adagrad_002": (lambda: ref.adagrad(np_grad, X0, 0.3, STEPS, nu=1e-7), lambda p: tl.Adagrad(p, lr=0.3, eps=1e-7)),
-    "adagrad_004": (
+    "adagrad_eps_outside_root": (lambda: ref.adagrad(np_grad, X0, 0.3, STEPS, nu=1e-7), lambda p: tl.Adagrad(p, lr=0.3, eps=1e-7)),
+    "adagrad_eps_inside_root": (
         lambda: ref.adagrad(np_grad, X0, 0.3, STEPS, nu=1e-6, nu_inside=True),
         lambda p: tl.Adagrad(p, lr=0.3, eps=0.0, eps_root=1e-6),
     ),
@@ -88,7 +88,7 @@ CASES = {
         lambda p: tl.Adam(p, lr=0.02, eps=1e-7, bias_correction=False),
     ),
     "amsgrad": (lambda: ref.amsgrad(np_grad, X0, 0.02, STEPS), lambda p: tl.Adam(p, lr=0.02, amsgrad=True)),
-    "nadam_seed000": (
+    "nadam_dozat": (
         lambda: ref.nadam(np_grad, X0, 0.02, STEPS, nu=0.999, eps=1e-8),
         lambda p: tl.NAdam(p, lr=0.02, variant="dozat", eps=0.0, eps_root=1e-8),
     ),
@@ -110,7 +110,7 @@ def test_torch_follows_reference(name, float64):
 
 
 def test_nesterov_forms_agree_with_each_other():
-    """Seed 002's two Nesterov forms: the second's iterates are the first's look-ahead points."""
+    """The UCLA ECE 239AS notes' two Nesterov forms: the second's iterates are the first's look-ahead points."""
     first = ref.nesterov(np_grad, X0, 0.05, 0.9, STEPS)
     second = ref.nesterov_change_of_variables(np_grad, X0, 0.05, 0.9, STEPS)
     np.testing.assert_allclose(lookahead(first, 0.9), second, rtol=1e-11, atol=1e-12)

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 
 import torch
 
 from trainlab.schedules import attach
 from trainlab.schedules.attach import read_param
+from tests.helpers import roundtrip
 
 MakeOptimizer = Callable[[], torch.optim.Optimizer]
-
-
-def roundtrip(obj):
-    """Serialize and load back as a checkpoint would (``weights_only=True``: no code runs)."""
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    buf.seek(0)
-    return torch.load(buf, weights_only=True)
 
 
 def sgd(lrs: Sequence[float] = (0.1,), momentum: float = 0.9) -> MakeOptimizer:

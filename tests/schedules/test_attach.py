@@ -8,8 +8,8 @@ from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR
 
 import trainlab.optim as tl
 from trainlab.schedules import Constant, Cosine, Exponential, Linear, OneCycle, attach
+from tests.helpers import roundtrip
 
-from .helpers import roundtrip
 
 
 def problem(seed: int = 0):

@@ -10,7 +10,8 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from trainlab.constraints import InvalidArgument
 from trainlab.schedules import ReduceOnPlateau, attach
 
-from .helpers import max_abs_diff, roundtrip, sgd, torch_trace, trainlab_trace
+from .helpers import max_abs_diff, sgd, torch_trace, trainlab_trace
+from tests.helpers import roundtrip
 
 STEPS = 1200
 LRS = (0.1, 0.02)

@@ -1,4 +1,4 @@
-"""Each schedule against its formula, the seed listings, and independent re-derivations."""
+"""Each schedule against its formula, the lecture listings, and independent re-derivations."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from trainlab.schedules import (
 T = range(0, 3001, 7)
 
 
-# -- the formulas of seed 000, exactly -------------------------------------------------
+# -- the formulas of the Brown/NVIDIA notes, exactly ---------------------------------------------
 @pytest.mark.parametrize(
     "eta0, beta, alpha", [(0.8, 0.0008, 1.0), (0.8, 0.0008, 0.5), (0.1, 0.02, 0.5), (1.0, 3.0, 2.5)]
 )
@@ -68,13 +68,13 @@ def test_exact_values_at_dyadic_points() -> None:
     assert Linear(1.0, 0.0, steps=4)(1) == 0.75
 
 
-def test_seed_000_listings() -> None:
+def test_lecture_listings() -> None:
     """The seed's own functions (copied from its slides) against the trainlab schedules."""
 
     def lr_poly(base_lr, iter, max_iter, power):
         return base_lr * ((1 - float(iter) / max_iter) ** (power))
 
-    class lr_decay:  # seed 000, "Power scheduling"
+    class lr_decay:  # the Brown/NVIDIA notes, "Power scheduling"
         def __init__(self, epochs, initial_lr):
             self.epochs, self.initial_lr = epochs, initial_lr
 
@@ -101,7 +101,7 @@ def test_seed_000_listings() -> None:
         listing = Multiplicative(0.8, Power(1.0, beta=0.8 / 1000, alpha=alpha))
         hist = seed.power_deacay_hist(alpha)
         assert all(listing(t) == pytest.approx(hist[t], rel=1e-12, abs=1e-300) for t in range(1001))
-    exp_lr = Exponential(1.0, rate=0.1)  # seed 000's exponential_lr: np.exp(-0.1 * it)
+    exp_lr = Exponential(1.0, rate=0.1)  # the Brown/NVIDIA notes' exponential_lr: np.exp(-0.1 * it)
     assert all(exp_lr(it) == pytest.approx(float(np.exp(-0.1 * it)), rel=1e-15) for it in range(1, 200))
 
 

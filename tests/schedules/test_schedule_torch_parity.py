@@ -49,7 +49,7 @@ def per_group(make: Callable[[float], object]) -> list:
     return [make(lr) for lr in LRS]
 
 
-def seed_lr_poly(base_lr, it, max_iter, power):  # seed 000, "Power scheduling: user defined"
+def lecture_lr_poly(base_lr, it, max_iter, power):  # the Brown/NVIDIA notes, "Power scheduling: user defined"
     return base_lr * ((1 - float(it) / max_iter) ** power)
 
 
@@ -89,7 +89,7 @@ CASES = [
     Case(
         "LambdaLR-seed-lr_poly",
         sgd((1.0,)),
-        lambda o: ls.LambdaLR(o, lr_lambda=lambda it: seed_lr_poly(1.0, min(it, 900), 900, 0.5)),
+        lambda o: ls.LambdaLR(o, lr_lambda=lambda it: lecture_lr_poly(1.0, min(it, 900), 900, 0.5)),
         lambda: {"lr": Polynomial(1.0, steps=900, power=0.5)},
     ),
     Case(

@@ -14,6 +14,7 @@ from trainlab.nn import MLP
 from trainlab.train import CheckpointError, Checkpoint, Trainer, capture_rng, load_checkpoint, restore_rng
 from trainlab.atomic import atomic_write, atomic_write_text
 from trainlab.train.checkpoint import latest_checkpoint, model_signature, save_checkpoint
+from tests.helpers import Marker
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -48,16 +49,6 @@ def test_rng_capture_restores_every_generator():
     again = (random.random(), np.random.rand(), torch.rand(3), gen.permutation(10))
     assert first[0] == again[0] and first[1] == again[1]
     assert torch.equal(first[2], again[2]) and np.array_equal(first[3], again[3])
-
-
-class Marker:
-    """Unpickling this object would create a file: proof that code ran."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (os.system, (f"touch {self.path}",))
 
 
 @pytest.fixture

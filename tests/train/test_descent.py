@@ -1,4 +1,4 @@
-"""Full-batch GD, single-sample SGD and mini-batch SGD (B1) and their stopping rules (B3)."""
+"""Full-batch GD, single-sample SGD and mini-batch SGD and their stopping rules."""
 
 import numpy as np
 import pytest
@@ -64,7 +64,7 @@ def test_stops_on_target_loss_tolerance_and_divergence():
 
 
 def test_tolerance_is_on_the_step_size():
-    """Seed 002's rule: stop once ||x_t+1 - x_t|| < tol."""
+    """The UCLA ECE 239AS notes' rule: stop once ||x_t+1 - x_t|| < tol."""
     X, y = torch.tensor(X_NP), torch.tensor(Y_NP).reshape(-1, 1)
     m = linear_model()
     res = descend(m, F.mse_loss, X, y, tl.SGD(m.parameters(), lr=0.05), max_iter=5000, tol=1e-6, record_path=True)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.linear_model import Ridge
-from tests.optim.second_order_cases import tiny_regression
+from tests.optim.second_order.cases import tiny_regression
 
 from trainlab.constraints import InvalidArgument
 from trainlab.nn import MLP

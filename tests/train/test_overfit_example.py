@@ -1,4 +1,4 @@
-"""I1: a large network fits 10 points to ~0 training loss and generalizes worse than a regularized fit."""
+"""A large network fits 10 points to ~0 training loss and generalizes worse than a regularized fit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""``trainlab schedules ...`` (list, plot, examples) and ``trainlab lr-find``."""
+"""``trainlab schedules ...`` (list, plot, examples) and ``trainlab lr-find``.
+
+Taught in the lectures (full references in docs/references.md): Smith 2017 in the Brown/NVIDIA
+notes.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ def png_path(value: str | None) -> str | None:
 
 @click.group()
 def schedules() -> None:
-    """Learning-rate schedules: list them, plot one, or draw seed 000's figures.
+    """Learning-rate schedules: list them, plot one, or draw the Brown/NVIDIA notes' figures.
 
     \b
     Examples:
@@ -139,7 +143,7 @@ def plot(
     help="Training steps of the one-cycle example.",
 )
 def examples(out: str, steps: int) -> None:
-    """Draw seed 000's schedule figures (power/linear decay, triangular cycle, one-cycle).
+    """Draw the Brown/NVIDIA notes' schedule figures (power/linear decay, triangular cycle, one-cycle).
 
     \b
     Example:
@@ -147,7 +151,7 @@ def examples(out: str, steps: int) -> None:
     """
     from trainlab.experiments.schedule_figures import write_all
 
-    with Console().status("drawing seed 000's schedule figures..."), library_errors():
+    with Console().status("drawing the Brown/NVIDIA notes' schedule figures..."), library_errors():
         paths, final = write_all(Path(out), steps=steps)
     for name, path in paths.items():
         click.echo(f"{name}: {path}")
@@ -191,7 +195,7 @@ def lr_find(
     seed: int,
     out: str | None,
 ) -> None:
-    """Learning-rate range test (Smith 2017; seed 000): print the suggestion, plot the curve.
+    """Learning-rate range test (Smith 2017): print the suggestion, plot the curve.
 
     The rate rises exponentially from --start to --end; the model and optimizer
     are put back afterwards, so the suggestion is for training from the start.

@@ -18,7 +18,7 @@ from trainlab.optim import registry
 from trainlab.problems.runner import race, summarize
 from trainlab.problems.settings import key_of, lecture_runs, lecture_setting, problem_settings
 
-SEED_002 = "gd,momentum,nesterov,adagrad,rmsprop,rmsprop-momentum,adam"
+LECTURE_OPTIMIZERS = "gd,momentum,nesterov,adagrad,rmsprop,rmsprop-momentum,adam"
 
 
 def _floats(text: str, what: str, param: str) -> list[float]:
@@ -83,14 +83,14 @@ def _fmt(v: float) -> str:
               help="Argument of the problem's factory, e.g. condition=100 or dim=5 (repeatable).")
 @click.option("--start", "starts", multiple=True, metavar="X1,X2",
               help="Start point (repeatable; default: the problem's first start).")
-@click.option("--optimizers", default=SEED_002, show_default=True, help="Comma-separated optimizer names.")
+@click.option("--optimizers", default=LECTURE_OPTIMIZERS, show_default=True, help="Comma-separated optimizer names.")
 @click.option("--steps", type=click.IntRange(1), default=None, help="Iteration cap (default: per problem).")
 @click.option("--tol", type=click.FloatRange(0), default=None,
               help="Stop when a step is shorter than this (default: per problem; 0 never stops early).")
 @click.option("--lr", "lrs", multiple=True, metavar="NAME=VALUE",
               help="Override a learning rate, e.g. --lr adam=0.01 (repeatable).")
 @click.option("--noise", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Add noise * N(0, 1) to each gradient component (seed 000).")
+              help="Add noise * N(0, 1) to each gradient component (the Brown/NVIDIA notes).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the gradient noise.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: runs/trajectories/PROBLEM).")
@@ -105,7 +105,7 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
     """Race optimizers on an analytic problem: contour PNG, loss PNG, GIF, CSV and a table.
 
     Learning rates and hyperparameters come from the lab's lecture settings
-    (seed 002's listings; per problem), overridable with --lr NAME=VALUE.
+    (the UCLA ECE 239AS notes' listings; per problem), overridable with --lr NAME=VALUE.
 
     \b
     Examples:

@@ -2,7 +2,7 @@
 
 ``load_dataset(source)`` resolves ``source`` in this order: a name from
 ``BUNDLED`` (scikit-learn's diabetes, breast_cancer, digits, iris), a name from
-``TARGETS`` (seed 000's regression targets), or a path to a ``.csv`` file (then
+``TARGETS`` (the Brown/NVIDIA notes' regression targets), or a path to a ``.csv`` file (then
 ``target`` names its label column). Anything else is one clear error listing
 the known names. Every data set is checked for matching lengths and finite values.
 

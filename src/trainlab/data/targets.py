@@ -1,4 +1,4 @@
-"""The one-dimensional regression targets of seed 000, as data sets.
+"""The one-dimensional regression targets of the Brown/NVIDIA notes, as data sets.
 
 Each target is a function ``f`` on an interval, sampled at ``n`` points
 (evenly spaced by default, as the seed's ``torch.linspace(-1, 1, 100)``), with
@@ -7,7 +7,7 @@ optional noise added to ``y``. ``make_target(name, n, seed)`` returns
 seed gives the same noise.
 
 =========== ================================================ ============ ==========================
-name        formula                                          domain       where in seed 000
+name        formula                                          domain       where in Brown/NVIDIA notes
 =========== ================================================ ============ ==========================
 noisy_x2    x^2 + 0.1 U(0, 1)                                [-1, 1]      "Function Approximations +
                                                                           Adam + LBFGS": ``y =

@@ -1,10 +1,10 @@
-"""A4: seed 002's race on Beale's function from (2, -2) and (-3, 3), 10,000 iterations.
+"""The UCLA ECE 239AS notes' race on Beale's function from (2, -2) and (-3, 3), 10,000 iterations.
 
-The seven optimizers of seed 002 (gradient descent, momentum, Nesterov, Adagrad,
+The seven optimizers of the UCLA ECE 239AS notes (gradient descent, momentum, Nesterov, Adagrad,
 RMSProp, RMSProp with momentum, Adam) with its listings' hyperparameters and the
 lab's learning rates (``trainlab.problems.settings``), stopping when a step is
-shorter than ``tol`` (seed 002's ``while last_diff > tol``) or after 10,000
-iterations. Seed 002's observations, and what the lab finds:
+shorter than ``tol`` (the UCLA ECE 239AS notes' ``while last_diff > tol``) or after 10,000
+iterations. The UCLA ECE 239AS notes' observations, and what the lab finds:
 
 - "The iteration count is capped at 10,000 iterations, so gradient descent does
   not get to the minimum" - from either start;
@@ -12,7 +12,7 @@ iterations. Seed 002's observations, and what the lab finds:
   optimizers", and "Adam is just slightly slower" - from both starts;
 - RMSProp gets there "more quickly than Adagrad" - from (2, -2). From (-3, 3)
   both drift into the flat valley ``x -> -inf, y -> 1`` instead;
-- seed 002 says momentum and Nesterov find "a local, but not global, minimum":
+- the UCLA ECE 239AS notes say momentum and Nesterov find "a local, but not global, minimum":
   Beale's only other stationary points are two saddles (see
   ``problems.get("beale").stationary``); at the lab's rates both approach (3, 0.5)
   slowly.
@@ -35,9 +35,9 @@ from trainlab.problems.runner import Summary, Trajectory, race, summarize
 from trainlab.problems.settings import lecture_runs, problem_settings
 from trainlab.report.trajectories import animate, plot_race
 
-__all__ = ["BealeResult", "run_beale", "SEED_002_OPTIMIZERS", "STARTS", "RADIUS"]
+__all__ = ["BealeResult", "run_beale", "BEALE_RACE_OPTIMIZERS", "STARTS", "RADIUS"]
 
-SEED_002_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop-momentum", "adam")
+BEALE_RACE_OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop-momentum", "adam")
 STARTS = ((2.0, -2.0), (-3.0, 3.0))
 RADIUS = 1e-3  # "reached the minimum": within this distance of (3, 0.5)
 
@@ -71,12 +71,12 @@ class BealeResult:
 
 
 def run_beale(
-    optimizers: Sequence[str] = SEED_002_OPTIMIZERS,
+    optimizers: Sequence[str] = BEALE_RACE_OPTIMIZERS,
     starts: Sequence[Sequence[float]] = STARTS,
     steps: int | None = None,
     tol: float | None = None,
 ) -> BealeResult:
-    """Seed 002's race (default 10,000 iterations and the lab's tolerance)."""
+    """The UCLA ECE 239AS notes' race (default 10,000 iterations and the lab's tolerance)."""
     beale = problems.get("beale")
     settings = problem_settings(beale)
     runs = lecture_runs(beale, optimizers, starts)

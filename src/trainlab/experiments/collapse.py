@@ -1,4 +1,4 @@
-"""F5: collapse of deep and narrow ReLU nets (Lu, Su & Karniadakis 2018), at scale.
+"""Collapse of deep and narrow ReLU nets (Lu, Su & Karniadakis 2018), at scale.
 
 Brown/NVIDIA "Training and Optimization" lecture notes, after Lu et al. 2018: a
 10-layer width-2 ReLU net fitted to ``|x|`` (MSE, any optimizer) *collapses to the

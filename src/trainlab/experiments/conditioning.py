@@ -1,12 +1,12 @@
-"""A5: ill-conditioning - gradient descent slows down as the condition number grows.
+"""Ill-conditioning - gradient descent slows down as the condition number grows.
 
 On ``f = 1/2 (x1^2 + kappa x2^2)`` (``problems.get("quadratic", condition=kappa)``,
 Hessian ``diag(1, kappa)``, condition number ``kappa``) gradient descent with the
 largest safe-and-simple rate ``lr = 1 / lambda_max = 1 / kappa`` removes the steep
 coordinate in one step and shrinks the flat one by ``1 - 1/kappa`` per step. The
-run stops when a step is shorter than ``tol`` (seed 002's rule): about
+run stops when a step is shorter than ``tol`` (the UCLA ECE 239AS notes' rule): about
 ``kappa * ln(1.5 / (kappa * tol))`` iterations, linear in ``kappa`` up to a log
-(seeds 000, 003: "elliptical vs circular contours").
+(the Brown/NVIDIA notes and the CMI lecture 5: "elliptical vs circular contours").
 
 Example:
     >>> from trainlab.experiments.conditioning import run_conditioning

@@ -1,4 +1,4 @@
-"""F2: exploding products of random matrices, and the growth rate that predicts them.
+"""Exploding products of random matrices, and the growth rate that predicts them.
 
 Brown/NVIDIA "Training and Optimization" lecture notes ("Exploding gradients:
 multiply 100 Gaussian random matrices"): a deep linear net with N(0, 1) weights

@@ -1,6 +1,6 @@
-"""A7: weight-space symmetry - different parameters, the same function (seed 003).
+"""Weight-space symmetry - different parameters, the same function (the CMI lecture 5).
 
-Seed 003 (identifiability): swapping two hidden units (with their incoming and
+The CMI lecture 5 (identifiability): swapping two hidden units (with their incoming and
 outgoing weights) leaves a network's function unchanged, and so does scaling a
 ReLU layer's incoming weights and bias by ``k > 0`` and the next layer's weights
 by ``1/k``, because ``relu(k z) = k relu(z)``. So a loss has many equivalent

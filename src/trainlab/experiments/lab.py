@@ -3,23 +3,23 @@
 Each entry runs one demonstration with its lecture defaults and returns a result
 with ``summary()`` (the numbers behind the claim) and ``plot(out)`` (its figures).
 
-======================  ========  ===============================================
-name                    SPEC      figure(s)
-======================  ========  ===============================================
-quartic                 A2        quartic.png
-saddle                  A3        saddle.png
-monkey_saddle           A3        monkey_saddle.png
-beale                   A4        beale.png, beale.gif
-conditioning            A5        conditioning.png
-identifiability         A7        identifiability.png
-learning_rates          B2        learning_rates.png
-noisy_schedules         E4        noisy_schedules.png
-======================  ========  ===============================================
+======================  ===============================================
+name                    figure(s)
+======================  ===============================================
+quartic                 quartic.png
+saddle                  saddle.png
+monkey_saddle           monkey_saddle.png
+beale                   beale.png, beale.gif
+conditioning            conditioning.png
+identifiability         identifiability.png
+learning_rates          learning_rates.png
+noisy_schedules         noisy_schedules.png
+======================  ===============================================
 
 Example:
     >>> from trainlab.experiments.lab import DEMOS
     >>> DEMOS["quartic"]().summary()["gd from 5"]
-    '3.2727653395584366 (seed 004: 3.2727653395584366)'
+    '3.2727653395584366 (lecture: 3.2727653395584366)'
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""F4: activation and back-propagated gradient statistics per layer, per init x activation.
+"""Activation and back-propagated gradient statistics per layer, per init x activation.
 
 Glorot & Bengio 2010 ("Understanding the difficulty of training deep feedforward
 neural networks", figures 3-7), quoted in the Brown/NVIDIA "Training and

@@ -1,4 +1,4 @@
-"""B2: too small, good, too large and diverging learning rates on one problem (seed 000).
+"""Too small, good, too large and diverging learning rates on one problem (the Brown/NVIDIA notes).
 
 Gradient descent on ``f = x1^2 + 2 x2^2`` (Hessian ``diag(2, 4)``) from (-5, -2.5).
 Each coordinate is multiplied by ``1 - 2 lr`` and ``1 - 4 lr`` per step, so:

@@ -1,12 +1,12 @@
-"""E4: noisy-gradient SGD on ``x1^2 + 2 x2^2`` under three learning-rate schedules (seed 000).
+"""Noisy-gradient SGD on ``x1^2 + 2 x2^2`` under three learning-rate schedules (the Brown/NVIDIA notes).
 
-Seed 000 adds ``N(0, 1)`` to each gradient component and runs SGD from
+The Brown/NVIDIA notes add ``N(0, 1)`` to each gradient component and runs SGD from
 (-5, -2.5) with ``eta = 0.1`` times a schedule; its counter ``it`` starts at 1 and
 is incremented before use, so step ``t = 0, 1, ...`` sees ``it = t + 2``:
 
 - constant: ``eta``;
 - exponential: ``eta * exp(-0.1 it)`` - the rates sum to a finite ``~0.86``, so
-  the iterate *freezes short of the minimum* (seed 000 prints (-0.7936, -0.0708)
+  the iterate *freezes short of the minimum* (the Brown/NVIDIA notes print (-0.7936, -0.0708)
   after 2,500 steps);
 - polynomial: ``eta * (1 + 0.02 it)^-0.5`` - the rates shrink but sum to infinity,
   so it keeps converging while the noise it lets in shrinks.
@@ -39,14 +39,14 @@ from trainlab.constraints import POSITIVE_INT, check
 from trainlab.problems.runner import Run, Trajectory, race
 from trainlab.report.trajectories import colors_for, draw_paths, new_figure, save
 
-__all__ = ["NoisyScheduleResult", "run_noisy_schedules", "seed_000_schedules", "ETA", "START"]
+__all__ = ["NoisyScheduleResult", "run_noisy_schedules", "lecture_schedules", "ETA", "START"]
 
 ETA = 0.1
 START = (-5.0, -2.5)
 
 
-def seed_000_schedules(eta: float = ETA) -> dict[str, Callable[[int], float]]:
-    """Seed 000's three schedules as functions of the step ``t`` (its counter is ``t + 2``)."""
+def lecture_schedules(eta: float = ETA) -> dict[str, Callable[[int], float]]:
+    """The Brown/NVIDIA notes' three schedules as functions of the step ``t`` (their counter is ``t + 2``)."""
     return {
         "constant": lambda t: eta,
         "exponential": lambda t: eta * math.exp(-0.1 * (t + 2)),
@@ -111,7 +111,7 @@ def run_noisy_schedules(
     """SGD with ``noise * N(0, 1)`` added to the gradient, ``seeds`` runs per schedule."""
     check("run_noisy_schedules", "seeds", seeds, POSITIVE_INT)
     p = problems.get("elliptic")
-    schedules = schedules or seed_000_schedules()
+    schedules = schedules or lecture_schedules()
     runs = [
         Run("sgd", START, lr=ETA, schedule=fn, noise=noise, seed=s, label=name)
         for name, fn in schedules.items()

@@ -1,9 +1,9 @@
-"""I1: overfitting 10 points with a large network, next to a well-regularized fit.
+"""Overfitting 10 points with a large network, next to a well-regularized fit.
 
-Seed 000 ("Underfitting vs. Overfitting"): "The neural network is forced to
+The Brown/NVIDIA notes ("Underfitting vs. Overfitting"): "The neural network is forced to
 overfit by considering only 10 training points. The predicted function passes
 through the 10 training points, making training loss ~1e-7. Model fails to
-learn the underlying function." Seed 004 adds why a separate validation set is
+learn the underlying function." The SUTD 50.039 notes add why a separate validation set is
 good practice.
 
 Set-up (trainlab's choice; the seed gives no numbers besides the 10 points):
@@ -15,8 +15,8 @@ Set-up (trainlab's choice; the seed gives no numbers besides the 10 points):
 - the large network: a 1-200-200-1 tanh MLP (40,801 parameters for 10 points),
   Adam (lr 3e-3), full batch, ``epochs`` steps, no regularization;
 - the regularized fit: the same network and optimizer with an L2 penalty
-  (``weight_decay``, seed 002) and early stopping on the validation loss that
-  restores the best weights (seeds 002, 004).
+  (``weight_decay``, the UCLA ECE 239AS notes) and early stopping on the validation loss that
+  restores the best weights (the UCLA ECE 239AS and SUTD 50.039 notes).
 
 Both start from the same initial weights. ``History`` of each run keeps the
 training and validation curves, so the gap is visible epoch by epoch.

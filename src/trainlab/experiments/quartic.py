@@ -1,7 +1,7 @@
-"""A2: local vs global minimum on seed 004's quartic.
+"""Local vs global minimum on the SUTD 50.039 notes' quartic.
 
 ``f(x) = 319/8400 x^4 + 43/4200 x^3 - 6799/8400 x^2 - 299/840 x + 6`` has its
-global minimum near 3.27 and a local one near -3.25. Seed 004 runs plain
+global minimum near 3.27 and a local one near -3.25. The SUTD 50.039 notes run plain
 gradient descent (``alpha = 0.1``, 100 iterations) from 5 and from -5, and
 momentum ``mom <- mu mom - alpha f'(x); x += mom`` with ``mu = 0.9`` from -5:
 
@@ -10,7 +10,7 @@ momentum ``mom <- mu mom - alpha f'(x); x += mom`` with ``mu = 0.9`` from -5:
 - momentum 0.9 from -5 rolls over the hump and ends at 3.267681061691328.
 
 The lab runs trainlab's ``SGD`` (``"gd"``) and ``SGD(momentum=0.9)`` (``"momentum"``,
-equal to seed 004's form at a constant rate) in float64.
+equal to the SUTD 50.039 notes' form at a constant rate) in float64.
 
 Example:
     >>> from trainlab.experiments.quartic import run_quartic
@@ -28,10 +28,10 @@ from trainlab import problems
 from trainlab.problems.runner import Run, Trajectory, race
 from trainlab.report.trajectories import plot_race
 
-__all__ = ["QuarticResult", "run_quartic", "SEED_004"]
+__all__ = ["QuarticResult", "run_quartic", "LECTURE_ENDPOINTS"]
 
-# seed 004's printed endpoints
-SEED_004 = {"gd from 5": 3.2727653395584366, "gd from -5": -3.254993730859254,
+# the SUTD 50.039 notes' printed endpoints
+LECTURE_ENDPOINTS = {"gd from 5": 3.2727653395584366, "gd from -5": -3.254993730859254,
             "momentum from -5": 3.267681061691328}
 
 
@@ -41,12 +41,12 @@ class QuarticResult:
 
     @property
     def endpoints(self) -> dict[str, float]:
-        """Final x of each run, keyed like ``SEED_004``."""
+        """Final x of each run, keyed like ``LECTURE_ENDPOINTS``."""
         return {t.label: float(t.final_point[0]) for t in self.trajectories}
 
     def summary(self) -> dict[str, str]:
-        """Each run's end point next to seed 004's."""
-        return {k: f"{v!r} (seed 004: {SEED_004[k]!r})" for k, v in self.endpoints.items()}
+        """Each run's end point next to the SUTD 50.039 notes'."""
+        return {k: f"{v!r} (lecture: {LECTURE_ENDPOINTS[k]!r})" for k, v in self.endpoints.items()}
 
     def plot(self, out: str | Path) -> list[Path]:
         """``quartic.png``: the curve with the iterates, and the loss against iteration."""
@@ -54,7 +54,7 @@ class QuarticResult:
 
 
 def run_quartic(lr: float = 0.1, momentum: float = 0.9, steps: int = 100) -> QuarticResult:
-    """Seed 004's three runs: GD from 5 and -5, momentum from -5."""
+    """The SUTD 50.039 notes' three runs: GD from 5 and -5, momentum from -5."""
     quartic = problems.get("quartic")
     runs = [
         Run("gd", 5.0, lr=lr, label="gd from 5"),

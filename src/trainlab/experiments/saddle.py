@@ -1,13 +1,13 @@
-"""A3: leaving a saddle point (seed 000's movie; non-degenerate and degenerate saddles).
+"""Leaving a saddle point (the Brown/NVIDIA notes' movie; non-degenerate and degenerate saddles).
 
-Seed 000: "SGD, Momentum, and NAG find it difficult to break symmetry, although
+The Brown/NVIDIA notes: "SGD, Momentum, and NAG find it difficult to break symmetry, although
 the two latter eventually manage to escape the saddle point, while Adagrad,
 RMSprop, and Adadelta quickly head down the negative slope", and "degenerate
 saddle points are often more difficult to escape from than non-degenerate ones".
 
 Setting (a testable inequality): ``f = x^2 - y^2`` from ``(1, 1e-12)``, i.e. on
 the stable manifold ``y = 0`` plus a tiny offset, every optimizer at the same
-rate 0.1 with the lab's (seed 002) hyperparameters. A run has *escaped* at the
+rate 0.1 with the lab's hyperparameters (from the UCLA ECE 239AS notes). A run has *escaped* at the
 first iteration with ``f(x_t) <= f(saddle) - 1 = -1`` (the run stops there).
 Gradient descent multiplies the offset by ``1 + 2 lr`` per step, so it needs
 about ``ln(1e12) / ln(1.2) = 152`` steps; momentum's growth factor is the larger

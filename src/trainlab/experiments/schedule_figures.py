@@ -1,16 +1,16 @@
-"""Seed 000's schedule figures, reproduced ("Learning Rate Scheduling in DNN", "1 Cycle Scheduling").
+"""The Brown/NVIDIA notes' schedule figures, reproduced ("Learning Rate Scheduling in DNN", "1 Cycle Scheduling").
 
 - ``power_and_linear``: power decay with ``alpha`` 1 and 0.5 and linear decay,
-  initial rate 0.8 over 1000 epochs. Seed 000 prints the formula
+  initial rate 0.8 over 1000 epochs. The Brown/NVIDIA notes print the formula
   ``eta0 / (1 + beta t)^alpha`` but its listing (``power_deacay_hist``) multiplies
   the previous rate by that factor at every epoch, with ``beta = initial_lr / epochs``,
   so its curves fall much faster than the formula; the right panel draws the
   listing (``Multiplicative(0.8, Power(1, beta, alpha))``), the left the formula.
 - ``cyclical_triangular``: ``CyclicLR(base_lr=0.0001, max_lr=0.001, step_size_up=3,
-  mode="triangular")`` over seed 000's 50 iterations.
-- ``onecycle_piecewise``: seed 000's piecewise target ``y = 5 + sum_{k=1..4} sin(kx)``
+  mode="triangular")`` over the Brown/NVIDIA notes' 50 iterations.
+- ``onecycle_piecewise``: the Brown/NVIDIA notes' piecewise target ``y = 5 + sum_{k=1..4} sin(kx)``
   (``x < 0``), ``cos(10x)`` (``x >= 0``) fitted by its 1-100-1 ReLU network with
-  Adam, comparing a constant rate, seed 000's triangular cycle and one-cycle
+  Adam, comparing a constant rate, the Brown/NVIDIA notes' triangular cycle and one-cycle
   (with the matching ``beta1`` cycle).
 
 ``write_all(folder)`` writes the three PNGs (``trainlab schedules examples``).
@@ -36,7 +36,7 @@ from trainlab.schedules.cyclic import Cyclical, OneCycle
 
 __all__ = ["cyclical_triangular", "onecycle_piecewise", "piecewise_target", "power_and_linear", "write_all"]
 
-INITIAL_LR, EPOCHS = 0.8, 1000  # seed 000's lr_decay example
+INITIAL_LR, EPOCHS = 0.8, 1000  # the Brown/NVIDIA notes' lr_decay example
 
 
 def power_and_linear(path: str | Path) -> Path:
@@ -56,7 +56,7 @@ def power_and_linear(path: str | Path) -> Path:
         right,
         {**listing, "linear": linear},
         EPOCHS,
-        title="as seed 000's listing computes it (lr <- lr / (1 + beta t)^alpha)",
+        title="as the Brown/NVIDIA notes' listing computes it (lr <- lr / (1 + beta t)^alpha)",
     )
     left.set_xlabel("epoch")
     right.set_xlabel("epoch")
@@ -64,7 +64,7 @@ def power_and_linear(path: str | Path) -> Path:
 
 
 def cyclical_triangular(path: str | Path, iterations: int = 50) -> Path:
-    """Seed 000's triangular cycle between 1e-4 and 1e-3 with a step size of 3."""
+    """The Brown/NVIDIA notes' triangular cycle between 1e-4 and 1e-3 with a step size of 3."""
     fig, (ax,) = new_figure()
     draw_schedules(
         ax,
@@ -78,7 +78,7 @@ def cyclical_triangular(path: str | Path, iterations: int = 50) -> Path:
 
 
 def piecewise_target(x: torch.Tensor) -> torch.Tensor:
-    """Seed 000's target: ``5 + sum_{k=1..4} sin(kx)`` for ``x < 0``, ``cos(10x)`` for ``x >= 0``."""
+    """The Brown/NVIDIA notes' target: ``5 + sum_{k=1..4} sin(kx)`` for ``x < 0``, ``cos(10x)`` for ``x >= 0``."""
     left = 5 + sum(torch.sin(k * x) for k in range(1, 5))
     return torch.where(x < 0, left, torch.cos(10 * x))
 
@@ -121,7 +121,7 @@ def onecycle_piecewise(path: str | Path, steps: int = 2000, seed: int = 0) -> tu
     onecycle = OneCycle(peak=1e-2, total_steps=steps)
     runs = {
         "constant 1e-3": {"lr": Constant(1e-3)},
-        "triangular 1e-4..1e-3 (seed 000)": {"lr": Cyclical(1e-4, 1e-3, step_size_up=3)},
+        "triangular 1e-4..1e-3 (the Brown/NVIDIA notes)": {"lr": Cyclical(1e-4, 1e-3, step_size_up=3)},
         "one-cycle, peak 1e-2": {"lr": onecycle, "beta1": onecycle.momentum(0.85, 0.95)},
     }
     fig, (ax_lr, ax_loss, ax_fit) = new_figure(3, size=(15.0, 4.0))
@@ -149,10 +149,10 @@ def write_all(folder: str | Path, steps: int = 2000) -> tuple[dict[str, Path], d
     """All three figures into ``folder``; also the final losses of the one-cycle comparison."""
     folder = Path(folder)
     paths = {
-        "power_and_linear": power_and_linear(folder / "seed000_power_linear.png"),
-        "cyclical_triangular": cyclical_triangular(folder / "seed000_cyclical_triangular.png"),
+        "power_and_linear": power_and_linear(folder / "power_linear.png"),
+        "cyclical_triangular": cyclical_triangular(folder / "cyclical_triangular.png"),
     }
     paths["onecycle_piecewise"], final = onecycle_piecewise(
-        folder / "seed000_onecycle_piecewise.png", steps=steps
+        folder / "onecycle_piecewise.png", steps=steps
     )
     return paths, final

@@ -1,4 +1,4 @@
-"""F3: symmetry breaking. Constant initialization keeps hidden units identical forever.
+"""Symmetry breaking. Constant initialization keeps hidden units identical forever.
 
 SUTD 50.039 "Theory and Practice of Deep Learning" (W2-S2): "What is symmetry in a
 neural network and why is it essential to break it with proper initializers?"

@@ -1,8 +1,8 @@
 """Adaptive-moment optimizers: ``Adam``, ``AdamW``, ``Adamax``, ``NAdam``, ``RAdam``, ``AdaBound``.
 
 Arguments and defaults follow torch.optim where torch has the algorithm.
-trainlab adds ``bias_correction`` (seed 002's Adam without it), ``eps_root``
-(epsilon inside the root) and ``NAdam(variant="dozat")`` (seed 000's listing).
+trainlab adds ``bias_correction`` (the UCLA ECE 239AS notes' Adam without it), ``eps_root``
+(epsilon inside the root) and ``NAdam(variant="dozat")`` (the Brown/NVIDIA notes' listing).
 
 Example:
     >>> import torch
@@ -119,7 +119,7 @@ class Adamax(ChainOptimizer):
 
 
 class NAdam(ChainOptimizer):
-    """NAdam (Dozat 2016), as ``torch.optim.NAdam``; seed 000's form with ``variant="dozat"``.
+    """NAdam (Dozat 2016), as ``torch.optim.NAdam``; the Brown/NVIDIA notes' form with ``variant="dozat"``.
 
     Update rule: see ``trainlab.optim.transforms.adam``.
     Chain: ``weight_decay -> scale_by_nadam -> scale_by_learning_rate``.

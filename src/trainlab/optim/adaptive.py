@@ -1,8 +1,8 @@
 """Per-coordinate adaptive optimizers: ``Adagrad``, ``RMSprop``, ``Adadelta``.
 
 Arguments and defaults are torch.optim's; ``eps_root`` (epsilon inside the
-square root, as seeds 000 and 004 write it) and ``RMSprop(nesterov=True)``
-(seed 002's "RMSProp with Nesterov momentum") are trainlab's additions.
+square root, as the Brown/NVIDIA and SUTD 50.039 notes write it) and ``RMSprop(nesterov=True)``
+(the UCLA ECE 239AS notes' "RMSProp with Nesterov momentum") are trainlab's additions.
 
 Example:
     >>> import torch
@@ -59,7 +59,7 @@ class RMSprop(ChainOptimizer):
 
     Update rule: ``a <- alpha a + (1 - alpha) g^2`` (centered: minus the squared
     mean); ``b <- mu b + g / (sqrt(a) + eps)``; ``p <- p - lr b`` (Nesterov:
-    ``p <- p - lr (g / (sqrt(a) + eps) + mu b)``). Seed 002 gives plain, momentum and
+    ``p <- p - lr (g / (sqrt(a) + eps) + mu b)``). The UCLA ECE 239AS notes give plain, momentum and
     Nesterov forms.
 
     Chain: ``weight_decay -> scale_by_rms -> trace -> scale_by_learning_rate``.

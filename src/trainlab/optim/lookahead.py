@@ -1,4 +1,4 @@
-"""``Lookahead``: k fast steps forward, one step back toward them (Zhang et al. 2019; seed 004).
+"""``Lookahead``: k fast steps forward, one step back toward them (Zhang et al. 2019).
 
 Update rule: the wrapped optimizer takes every step on the fast weights ``p``;
 every ``k`` steps the slow weights ``s`` move toward them and the fast weights
@@ -8,6 +8,9 @@ restart from there::
 
 ``param_groups`` are the wrapped optimizer's own, so learning-rate schedulers
 (torch's or trainlab's) drive both.
+
+Taught in the lectures (full references in docs/references.md): Lookahead (Zhang et al. 2019) in the
+SUTD 50.039 notes.
 
 Example:
     >>> import torch

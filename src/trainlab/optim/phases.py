@@ -1,4 +1,4 @@
-"""Phases: train with one optimizer, then another — "Adam first, then L-BFGS" (seed 000).
+"""Phases: train with one optimizer, then another — "Adam first, then L-BFGS" (the Brown/NVIDIA notes).
 
 ``PhasedOptimizer`` is a ``torch.optim.Optimizer`` that runs a list of phases,
 each an optimizer with a condition that ends it. Conditions:
@@ -246,7 +246,7 @@ class PhasedOptimizer(Optimizer):
 
 
 def adam_then_lbfgs(params: Any, until: Condition | int, lr: float = 1e-3, **lbfgs_kwargs: Any) -> PhasedOptimizer:
-    """Seed 000's recipe: ``trainlab.optim.Adam(lr)`` until ``until`` (a step count or a condition), then ``LBFGS``."""
+    """The Brown/NVIDIA notes' recipe: ``trainlab.optim.Adam(lr)`` until ``until`` (a step count or a condition), then ``LBFGS``."""
     from trainlab.optim.adam import Adam
     from trainlab.optim.second_order.lbfgs import LBFGS
 

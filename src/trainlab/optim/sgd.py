@@ -1,5 +1,8 @@
 """Gradient descent with momentum: ``SGD`` (torch's form), ``Momentum`` (the lectures'
-form), and the seed-004 learning-rate controls ``GradientControlled`` and ``DecayingGD``.
+form), and the SUTD 50.039 notes' learning-rate controls ``GradientControlled`` and ``DecayingGD``.
+
+Taught in the lectures (full references in docs/references.md): Sutskever et al. 2013 in the
+Brown/NVIDIA notes, the UCLA ECE 239AS notes and the SUTD 50.039 notes.
 
 Example:
     >>> import torch
@@ -27,7 +30,7 @@ class SGD(ChainOptimizer):
 
     Update rule: ``g <- g + wd p``; ``b <- mu b + (1 - d) g`` (``b = g`` on the first
     step); ``p <- p - lr b`` or, with Nesterov, ``p <- p - lr (g + mu b)``
-    (Sutskever et al. 2013; seeds 000, 002, 004).
+    (Sutskever et al. 2013).
 
     Chain: ``weight_decay -> trace -> scale_by_learning_rate``.
     """
@@ -57,9 +60,9 @@ class SGD(ChainOptimizer):
 class Momentum(ChainOptimizer):
     """Momentum in the lectures' form: the trace averages *steps*, not gradients.
 
-    Update rule (seed 002): ``v <- mu v - lr g``, ``theta <- theta + v``; seed 004
-    writes the same as ``x <- x - a f'(x) + mu * previous update``. Nesterov (seed
-    002's change-of-variables form, seed 004's ``nesterov_gd``):
+    Update rule (the UCLA ECE 239AS notes): ``v <- mu v - lr g``, ``theta <- theta + v``;
+    the SUTD 50.039 notes write the same as ``x <- x - a f'(x) + mu * previous update``. Nesterov
+    (the UCLA ECE 239AS notes' change-of-variables form, the SUTD 50.039 notes' ``nesterov_gd``):
     ``theta <- theta + mu v - lr g``. With a constant ``lr`` this equals ``SGD``; under
     a learning-rate schedule the old steps keep the rate they were taken with.
 
@@ -84,7 +87,7 @@ class Momentum(ChainOptimizer):
 
 
 class GradientControlled(ChainOptimizer):
-    """Gradient descent whose rate shrinks with each gradient (seed 004).
+    """Gradient descent whose rate shrinks with each gradient (the SUTD 50.039 notes).
 
     Update rule: ``alpha <- alpha / (1 + a_cf sqrt|g|)`` per coordinate, then
     ``x <- x - alpha g``; ``inverse=True`` shrinks it where gradients are small
@@ -110,7 +113,7 @@ class GradientControlled(ChainOptimizer):
 
 
 class DecayingGD(ChainOptimizer):
-    """Gradient descent with the rate decayed every step, ``alpha <- K alpha`` (seed 004).
+    """Gradient descent with the rate decayed every step, ``alpha <- K alpha`` (the SUTD 50.039 notes).
 
     Update rule: at step ``t``, ``x <- x - lr K^t g``.
 

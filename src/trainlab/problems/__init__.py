@@ -1,8 +1,8 @@
 """Analytic test problems: value, gradient, Hessian and known minima; a registry by name.
 
 Also here: ``classify_stationary_point`` (minimum / maximum / saddle from the
-Hessian, SPEC A1), the trajectory runner ``run`` / ``race`` (any optimizer from a
-start point, SPEC A2-A4), and the lab's lecture settings (``settings``).
+Hessian), the trajectory runner ``run`` / ``race`` (any optimizer from a
+start point), and the lab's lecture settings (``settings``).
 
 Example:
     >>> from trainlab import problems

@@ -7,17 +7,20 @@ domain and standard starting points. Gradients and Hessians come from autograd.
 ======================  ====================================================  =================
 name                    f(x)                                                  source
 ======================  ====================================================  =================
-quartic                 319/8400 x^4 + 43/4200 x^3 - 6799/8400 x^2            seed 004
+quartic                 319/8400 x^4 + 43/4200 x^3 - 6799/8400 x^2            SUTD 50.039 notes
                         - 299/840 x + 6
-elliptic                x1^2 + 2 x2^2                                         seeds 000, 003
-quadratic (factory)     1/2 sum_i lambda_i (R x)_i^2, lambda from 1 to kappa   seed 003
-beale                   (1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2     seed 002
+elliptic                x1^2 + 2 x2^2                                         Brown/NVIDIA notes, CMI lecture 5
+quadratic (factory)     1/2 sum_i lambda_i (R x)_i^2, lambda from 1 to kappa   CMI lecture 5
+beale                   (1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2     UCLA ECE 239AS notes
 rosenbrock (factory)    sum 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2              Rosenbrock 1960
 himmelblau              (x^2+y-11)^2 + (x+y^2-7)^2                            Himmelblau 1972
 rastrigin (factory)     10 n + sum x_i^2 - 10 cos(2 pi x_i)                   Rastrigin 1974
-saddle                  x^2 - y^2          (non-degenerate saddle at 0)       seeds 000, 003
-monkey_saddle           x^3 - 3 x y^2      (degenerate saddle at 0)           seed 000
+saddle                  x^2 - y^2          (non-degenerate saddle at 0)       Brown/NVIDIA notes, CMI lecture 5
+monkey_saddle           x^3 - 3 x y^2      (degenerate saddle at 0)           Brown/NVIDIA notes
 ======================  ====================================================  =================
+
+Taught in the lectures (full references in docs/references.md): Beale 1958 in the UCLA ECE 239AS
+notes.
 
 Example:
     >>> from trainlab.problems import get
@@ -132,7 +135,7 @@ def _polish(fn: Callable[[Tensor], Tensor], points: Sequence[Sequence[float]]) -
     return tuple(out)
 
 
-# -- seed 004's quartic -----------------------------------------------------------
+# -- the SUTD 50.039 notes' quartic -----------------------------------------------------------
 def _quartic(x: Tensor) -> Tensor:
     v = x[..., 0]
     return 319 / 8400 * v**4 + 43 / 4200 * v**3 - 6799 / 8400 * v**2 - 299 / 840 * v + 6
@@ -146,21 +149,21 @@ def _quartic_stationary() -> list[float]:
 
 @functools.cache  # the stationary points are polished once; a Problem is immutable
 def quartic() -> Problem:
-    """Seed 004's quartic: a global minimum near 3.27 and a local one near -3.25."""
+    """The SUTD 50.039 notes' quartic: a global minimum near 3.27 and a local one near -3.25."""
     left, middle, right = _polish(_quartic, [[r] for r in _quartic_stationary()])
     return Problem(
         "quartic", 1, _quartic, minima=(right, left), domain=((-6.0, 6.0),), starts=((5.0,), (-5.0,)),
-        description="local vs global minimum", source="seed 004", stationary=(middle,),
+        description="local vs global minimum", source="SUTD 50.039 notes", stationary=(middle,),
     )
 
 
 # -- quadratics --------------------------------------------------------------------
 def elliptic() -> Problem:
-    """``x1^2 + 2 x2^2``: Hessian diag(2, 4), condition number 2 (seeds 000, 003)."""
+    """``x1^2 + 2 x2^2``: Hessian diag(2, 4), condition number 2 (the Brown/NVIDIA notes and the CMI lecture 5)."""
     return Problem(
         "elliptic", 2, lambda x: x[..., 0] ** 2 + 2 * x[..., 1] ** 2, minima=((0.0, 0.0),),
         domain=((-6.0, 6.0), (-3.5, 3.5)), starts=((-5.0, -2.5),),
-        description="x1^2 + 2 x2^2, condition number 2", source="seeds 000, 003",
+        description="x1^2 + 2 x2^2, condition number 2", source="Brown/NVIDIA notes, CMI lecture 5",
     )
 
 
@@ -185,7 +188,7 @@ def quadratic(condition: float = 10.0, dim: int = 2, angle: float = 0.0) -> Prob
     return Problem(
         f"quadratic(condition={condition:g}, dim={dim})", dim, fn, minima=((0.0,) * dim,),
         domain=((-2.0, 2.0),) * dim, starts=((1.5,) + (1.0,) * (dim - 1),),
-        description=f"ill-conditioned quadratic, Hessian condition number {condition:g}", source="seed 003",
+        description=f"ill-conditioned quadratic, Hessian condition number {condition:g}", source="CMI lecture 5",
     )
 
 
@@ -199,14 +202,14 @@ def _beale(x: Tensor) -> Tensor:
 def beale() -> Problem:
     """Beale's function; minimum 0 at (3, 0.5), saddles at (0, 1) and near (0.1005, -2.6445).
 
-    Seed 002 starts from (2, -2) and (-3, 3). Its other stationary points are the
+    The UCLA ECE 239AS notes start from (2, -2) and (-3, 3). Its other stationary points are the
     two saddles; along ``x -> -inf``, ``y -> 1`` the function falls toward about
     0.45 without a minimum (a flat valley that traps slow optimizers).
     """
     return Problem(
         "beale", 2, _beale, minima=((3.0, 0.5),), domain=((-4.5, 4.5), (-4.5, 4.5)),
         starts=((2.0, -2.0), (-3.0, 3.0), (1.0, 1.0)), description="narrow curved valleys and plateaus",
-        source="Beale 1958; seed 002", stationary=_polish(_beale, [(0.0, 1.0), (0.1005, -2.6445)]),
+        source="Beale 1958", stationary=_polish(_beale, [(0.0, 1.0), (0.1005, -2.6445)]),
     )
 
 
@@ -263,7 +266,7 @@ def saddle() -> Problem:
     """``x^2 - y^2``: a non-degenerate saddle at the origin (Hessian diag(2, -2)); unbounded below."""
     return Problem(
         "saddle", 2, lambda x: x[..., 0] ** 2 - x[..., 1] ** 2, minima=(), domain=((-2.0, 2.0), (-2.0, 2.0)),
-        starts=((1.5, 1e-3),), description="non-degenerate saddle", source="seeds 000, 003",
+        starts=((1.5, 1e-3),), description="non-degenerate saddle", source="Brown/NVIDIA notes, CMI lecture 5",
         stationary=((0.0, 0.0),), bounded_below=False,
     )
 
@@ -273,5 +276,5 @@ def monkey_saddle() -> Problem:
     return Problem(
         "monkey_saddle", 2, lambda x: x[..., 0] ** 3 - 3 * x[..., 0] * x[..., 1] ** 2, minima=(),
         domain=((-2.0, 2.0), (-2.0, 2.0)), starts=((1.0, 1e-3),), description="degenerate saddle",
-        source="seed 000", stationary=((0.0, 0.0),), bounded_below=False,
+        source="Brown/NVIDIA notes", stationary=((0.0, 0.0),), bounded_below=False,
     )

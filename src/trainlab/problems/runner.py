@@ -5,14 +5,14 @@ schedule and gradient noise); ``race`` advances several runs in lockstep on one
 problem, evaluating the function and its gradient for all of them in one batched
 call, and returns one ``Trajectory`` per run. ``run`` is a race of one.
 
-Each step ``t = 0, 1, ...`` (seed 002's loop, seed 000's noisy SGD):
+Each step ``t = 0, 1, ...`` (the UCLA ECE 239AS notes' loop, the Brown/NVIDIA notes' noisy SGD):
 
 1. evaluate ``f(x_t)`` and ``g_t = grad f(x_t)``; record ``x_t``, ``f(x_t)``, ``||g_t||``;
 2. stop with ``"diverged"`` if ``f(x_t)`` is not finite or ``||x_t|| > bound``,
    ``"target_loss"`` if ``f(x_t) <= target_loss``, ``"tolerance"`` if
-   ``||x_t - x_(t-1)|| < tol`` (seed 002's ``while last_diff > tol``), ``"max_iter"``
+   ``||x_t - x_(t-1)|| < tol`` (the UCLA ECE 239AS notes' ``while last_diff > tol``), ``"max_iter"``
    if ``t == steps``;
-3. otherwise add ``noise * N(0, 1)`` to each gradient component (seed 000), set
+3. otherwise add ``noise * N(0, 1)`` to each gradient component (the Brown/NVIDIA notes), set
    every group's ``lr`` to ``schedule(t)`` if there is a schedule, and take one
    optimizer step.
 

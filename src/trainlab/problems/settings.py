@@ -3,7 +3,7 @@
 One table, read by ``trainlab trajectories`` and by the demonstrations in
 ``trainlab.experiments``; ``--lr name=value`` overrides a rate.
 
-Hyperparameters are seed 002's code listings (its Beale race), matched to
+Hyperparameters are the UCLA ECE 239AS notes' code listings (their Beale race), matched to
 trainlab's arguments (``eps`` outside the root, ``eps_root`` inside):
 
 - gd: ``x -= eps*g`` -> ``SGD``;
@@ -16,15 +16,15 @@ trainlab's arguments (``eps`` outside the root, ``eps_root`` inside):
   -> ``RMSprop(alpha=0.99, momentum=0.9, eps=1e-7)``;
 - adam: ``beta1 = 0.9, beta2 = 0.99, nu = 1e-7`` -> ``Adam(betas=(0.9, 0.99), eps=1e-7)``.
 
-Learning rates: seed 002 does not print its ``eps`` for Beale. The lab's rates
+Learning rates: the UCLA ECE 239AS notes do not print their ``eps`` for Beale. The lab's rates
 were picked on a 1-2-3-5 grid with ``trainlab trajectories``: for GD, momentum
 and Nesterov the largest rate at which the run stays finite from both starts
 (the gradient at (-3, 3) is about 10^4: GD diverges at 7e-4, momentum at 2e-4,
-Nesterov at 1e-4), for the adaptive methods a rate that shows their typical path. Seed 004's quartic uses 0.1 (GD and momentum); seed
-000's noisy quadratic uses 0.1. Problems without an entry get a rule: gradient
-methods ``0.5 / max |eigenvalue of the Hessian at the start|`` (stable on a
-quadratic), adaptive methods 1% of the narrowest side of the plotting domain
-(their steps are about ``lr`` per coordinate).
+Nesterov at 1e-4), for the adaptive methods a rate that shows their typical path. The SUTD 50.039 notes'
+quartic uses 0.1 (GD and momentum); the Brown/NVIDIA notes' noisy quadratic uses 0.1. Problems without an
+entry get a rule: gradient methods ``0.5 / max |eigenvalue of the Hessian at the start|`` (stable on a
+quadratic), adaptive methods 1% of the narrowest side of the plotting domain (their steps are about ``lr`` per
+coordinate).
 
 Example:
     >>> from trainlab import problems
@@ -47,12 +47,12 @@ from trainlab.problems.functions import Problem
 from trainlab.problems.runner import Run
 
 __all__ = [
-    "ProblemSettings", "SETTINGS", "SEED_002", "GRADIENT", "UNIT_FREE", "lecture_setting", "lecture_runs",
+    "ProblemSettings", "SETTINGS", "UCLA_NOTES_SETTINGS", "GRADIENT", "UNIT_FREE", "lecture_setting", "lecture_runs",
     "problem_settings", "key_of",
 ]
 
-# seed 002's hyperparameters, in trainlab's arguments (the registry fixes momentum=0.9)
-SEED_002: dict[str, dict[str, Any]] = {
+# the UCLA ECE 239AS notes' hyperparameters, in trainlab's arguments (the registry fixes momentum=0.9)
+UCLA_NOTES_SETTINGS: dict[str, dict[str, Any]] = {
     "adagrad": {"eps": 1e-7},
     "rmsprop": {"alpha": 0.99, "eps": 0.0, "eps_root": 1e-7},
     "rmsprop-momentum": {"alpha": 0.99, "eps": 1e-7},
@@ -79,9 +79,9 @@ class ProblemSettings:
 
 
 SETTINGS: dict[str, ProblemSettings] = {
-    "quartic": ProblemSettings(steps=100, tol=None, gd_lr=0.1, adaptive_lr=0.1),  # seed 004
-    "elliptic": ProblemSettings(steps=100, gd_lr=0.1, adaptive_lr=0.1),  # seed 000
-    "beale": ProblemSettings(  # seed 002
+    "quartic": ProblemSettings(steps=100, tol=None, gd_lr=0.1, adaptive_lr=0.1),  # the SUTD 50.039 notes
+    "elliptic": ProblemSettings(steps=100, gd_lr=0.1, adaptive_lr=0.1),  # the Brown/NVIDIA notes
+    "beale": ProblemSettings(  # the UCLA ECE 239AS notes
         steps=10_000, tol=1e-10, gd_lr=5e-4,
         lr={"momentum": 1e-4, "nesterov": 5e-5, "momentum-lecture": 1e-4, "adagrad": 1.0, "rmsprop": 0.01,
             "rmsprop-momentum": 0.05, "rmsprop-nesterov": 0.05, "adam": 0.3},
@@ -119,7 +119,7 @@ def lecture_setting(problem: Problem, optimizer: str, start: Any = None) -> dict
     """Keyword arguments (``lr`` and hyperparameters) for ``optimizer`` on ``problem``."""
     name = registry.get(optimizer).name  # canonical name; unknown names raise the registry's error
     table = problem_settings(problem)
-    kwargs = dict(SEED_002.get(name, {}))
+    kwargs = dict(UCLA_NOTES_SETTINGS.get(name, {}))
     if name in table.lr:
         kwargs["lr"] = table.lr[name]
     elif name in UNIT_FREE:

@@ -1,12 +1,12 @@
-"""Classify a stationary point from the eigenvalues of the Hessian (SPEC A1; seeds 000, 003).
+"""Classify a stationary point from the eigenvalues of the Hessian (the Brown/NVIDIA notes and the CMI lecture 5).
 
 At a point ``x`` with ``grad f(x) = 0`` the second-order test reads the
 eigenvalues ``lambda_i`` of the (symmetrized) Hessian ``H = hessian f(x)``:
 
 - all ``lambda_i > 0``: a **minimum**; all ``lambda_i < 0``: a **maximum**;
-- both signs: a **saddle** (seed 000's non-degenerate saddle, ``x^2 - y^2``);
+- both signs: a **saddle** (the Brown/NVIDIA notes' non-degenerate saddle, ``x^2 - y^2``);
 - **degenerate** when some ``|lambda_i| <= eig_tol * max_j |lambda_j|`` (a zero
-  eigenvalue up to round-off; an all-zero Hessian is degenerate too). Seed 000:
+  eigenvalue up to round-off; an all-zero Hessian is degenerate too). The Brown/NVIDIA notes:
   "Degenerate: Hessian is positive semidefinite and has 0 eigenvalue".
 
 When the point is degenerate and the non-zero eigenvalues all have one sign
@@ -26,7 +26,7 @@ Tolerances (both documented defaults, both overridable):
 - ``eig_tol = 1e-8``: relative to the largest ``|lambda|`` as above.
 
 ``condition_number`` is ``max |lambda| / min |lambda|`` (``inf`` when degenerate):
-the ill-conditioning measure of seeds 000 and 003.
+the ill-conditioning measure of the Brown/NVIDIA notes and the CMI lecture 5.
 
 Works for any torch function of a vector, e.g. a network's loss as a function of
 its flattened parameters (see ``flat_loss``).

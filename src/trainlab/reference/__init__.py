@@ -16,7 +16,7 @@ from trainlab.reference.first_order import (
     gd_lr_decay,
     gradient_controlled_gd,
     momentum,
-    momentum_seed004,
+    momentum_of_steps,
     nadam,
     nadam_momentum_schedule,
     nesterov,
@@ -29,7 +29,7 @@ from trainlab.reference.stochastic import minibatch_sgd, sgd
 
 __all__ = [
     "adabound", "adagrad", "adam", "adam_no_bias_correction", "amsgrad", "gd", "gd_lr_decay",
-    "gradient_controlled_gd", "minibatch_sgd", "momentum", "momentum_seed004", "nadam",
+    "gradient_controlled_gd", "minibatch_sgd", "momentum", "momentum_of_steps", "nadam",
     "nadam_momentum_schedule", "nesterov", "nesterov_change_of_variables", "rmsprop",
     "rmsprop_momentum", "rmsprop_nesterov", "sgd",
 ]

@@ -9,6 +9,9 @@ oracle the torch optimizers are tested against.
 Where the notes differ (epsilon inside or outside the square root), an argument
 chooses; the default is the form named in the docstring.
 
+Taught in the lectures (full references in docs/references.md): Reddi et al. 2018 in the SUTD 50.039
+notes.
+
 Example:
     >>> import numpy as np
     >>> from trainlab.reference import gd
@@ -25,7 +28,7 @@ import numpy as np
 Grad = Callable[[np.ndarray], np.ndarray]
 
 __all__ = [
-    "gd", "gd_lr_decay", "gradient_controlled_gd", "momentum", "momentum_seed004",
+    "gd", "gd_lr_decay", "gradient_controlled_gd", "momentum", "momentum_of_steps",
     "nesterov", "nesterov_change_of_variables", "adagrad", "rmsprop", "rmsprop_momentum",
     "rmsprop_nesterov", "adam", "adam_no_bias_correction", "amsgrad", "nadam", "adabound",
     "nadam_momentum_schedule",
@@ -38,7 +41,7 @@ def _start(x0: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
 
 
 def gd(grad: Grad, x0: np.ndarray, lr: float, steps: int) -> np.ndarray:
-    """Gradient descent, ``x <- x - lr f'(x)`` (seed 004 ``vanilla_gd``; seed 002)."""
+    """Gradient descent, ``x <- x - lr f'(x)`` (the SUTD 50.039 notes' ``vanilla_gd``; the UCLA ECE 239AS notes)."""
     x, path = _start(x0)
     for _ in range(steps):
         x = x - lr * grad(x)
@@ -47,7 +50,7 @@ def gd(grad: Grad, x0: np.ndarray, lr: float, steps: int) -> np.ndarray:
 
 
 def gd_lr_decay(grad: Grad, x0: np.ndarray, lr: float, decay: float, steps: int) -> np.ndarray:
-    """Seed 004 ``vanilla_gd_lrdecay``: ``alpha *= K`` then ``x += -alpha f'(x)``, every iteration."""
+    """The SUTD 50.039 notes' ``vanilla_gd_lrdecay``: ``alpha *= K`` then ``x += -alpha f'(x)``, every iteration."""
     x, path = _start(x0)
     alpha = lr
     for _ in range(steps):
@@ -60,7 +63,7 @@ def gd_lr_decay(grad: Grad, x0: np.ndarray, lr: float, decay: float, steps: int)
 def gradient_controlled_gd(
     grad: Grad, x0: np.ndarray, lr: float, control: float, steps: int, inverse: bool = False
 ) -> np.ndarray:
-    """Seed 004 ``vanilla_gd_gradlr``: ``alpha *= 1/(1 + a_cf sqrt|g|)``; ``x += -alpha g``.
+    """The SUTD 50.039 notes' ``vanilla_gd_gradlr``: ``alpha *= 1/(1 + a_cf sqrt|g|)``; ``x += -alpha g``.
 
     ``inverse=True`` is the opposite scheme the seed describes (rate shrinks where
     gradients are small): ``alpha *= sqrt|g| / (sqrt|g| + a_cf)``.
@@ -79,7 +82,7 @@ def gradient_controlled_gd(
 
 
 def momentum(grad: Grad, x0: np.ndarray, lr: float, alpha: float, steps: int) -> np.ndarray:
-    """Seed 002 momentum: ``p = alpha*p - eps*g``; ``x += p``."""
+    """The UCLA ECE 239AS notes' momentum: ``p = alpha*p - eps*g``; ``x += p``."""
     x, path = _start(x0)
     p = np.zeros_like(x)
     for _ in range(steps):
@@ -90,8 +93,8 @@ def momentum(grad: Grad, x0: np.ndarray, lr: float, alpha: float, steps: int) ->
     return np.array(path)
 
 
-def momentum_seed004(grad: Grad, x0: np.ndarray, lr: float, mu: float, steps: int) -> np.ndarray:
-    """Seed 004 ``momentum_gd``: ``grad = -alpha f'(x)``; ``mom = mu*mom + grad``; ``x += mom``."""
+def momentum_of_steps(grad: Grad, x0: np.ndarray, lr: float, mu: float, steps: int) -> np.ndarray:
+    """The SUTD 50.039 notes' ``momentum_gd``: ``grad = -alpha f'(x)``; ``mom = mu*mom + grad``; ``x += mom``."""
     x, path = _start(x0)
     mom = 0.0
     for _ in range(steps):
@@ -103,7 +106,7 @@ def momentum_seed004(grad: Grad, x0: np.ndarray, lr: float, mu: float, steps: in
 
 
 def nesterov(grad: Grad, x0: np.ndarray, lr: float, alpha: float, steps: int) -> np.ndarray:
-    """Seed 002 Nesterov, first form: ``v <- alpha v - eps grad(theta + alpha v)``; ``theta += v``."""
+    """The UCLA ECE 239AS notes' Nesterov, first form: ``v <- alpha v - eps grad(theta + alpha v)``; ``theta += v``."""
     x, path = _start(x0)
     v = np.zeros_like(x)
     for _ in range(steps):
@@ -114,10 +117,10 @@ def nesterov(grad: Grad, x0: np.ndarray, lr: float, alpha: float, steps: int) ->
 
 
 def nesterov_change_of_variables(grad: Grad, x0: np.ndarray, lr: float, alpha: float, steps: int) -> np.ndarray:
-    """Seed 002 Nesterov after ``theta~ = theta + alpha v``: ``p = alpha p - eps g``; ``x += p + alpha (p - p_old)``.
+    """The UCLA ECE 239AS notes' Nesterov after ``theta~ = theta + alpha v``: ``p = alpha p - eps g``; ``x += p + alpha (p - p_old)``.
 
     Its iterates are the look-ahead points ``theta + alpha v`` of the first form
-    (seed 004's ``nesterov_gd`` is the same update).
+    (the SUTD 50.039 notes' ``nesterov_gd`` is the same update).
     """
     x, path = _start(x0)
     p = np.zeros_like(x)
@@ -133,9 +136,9 @@ def nesterov_change_of_variables(grad: Grad, x0: np.ndarray, lr: float, alpha: f
 def adagrad(
     grad: Grad, x0: np.ndarray, lr: float, steps: int, nu: float = 1e-7, nu_inside: bool = False
 ) -> np.ndarray:
-    """AdaGrad: ``a += g*g``; ``x -= eps g / (sqrt(a) + nu)`` (seed 002).
+    """AdaGrad: ``a += g*g``; ``x -= eps g / (sqrt(a) + nu)`` (the UCLA ECE 239AS notes).
 
-    ``nu_inside=True``: ``x -= alpha g / sqrt(G + eps)`` (seeds 000 and 004).
+    ``nu_inside=True``: ``x -= alpha g / sqrt(G + eps)`` (the Brown/NVIDIA and SUTD 50.039 notes).
     """
     x, path = _start(x0)
     a = np.zeros_like(x)
@@ -152,9 +155,10 @@ def rmsprop(
     grad: Grad, x0: np.ndarray, lr: float, steps: int, beta: float = 0.99, nu: float = 1e-7,
     nu_inside: bool = False,
 ) -> np.ndarray:
-    """RMSProp: ``a = beta a + (1-beta) g*g``; ``x -= eps g / (sqrt(a) + nu)`` (seed 002's formula).
+    """RMSProp: ``a = beta a + (1-beta) g*g``; ``x -= eps g / (sqrt(a) + nu)`` (the UCLA ECE 239AS notes' formula).
 
-    ``nu_inside=True`` is seed 002's code listing and seed 004: ``x -= eps g / sqrt(a + nu)``.
+    ``nu_inside=True`` is the UCLA ECE 239AS notes' code listing and the SUTD 50.039 notes: ``x -= eps g /
+    sqrt(a + nu)``.
     """
     x, path = _start(x0)
     a = np.zeros_like(x)
@@ -170,7 +174,7 @@ def rmsprop(
 def rmsprop_momentum(
     grad: Grad, x0: np.ndarray, lr: float, steps: int, alpha: float = 0.9, beta: float = 0.99, nu: float = 1e-7
 ) -> np.ndarray:
-    """Seed 002 RMSProp with momentum: ``a = beta a + (1-beta) g g``; ``p = alpha p - eps g/(sqrt(a)+nu)``; ``x += p``."""
+    """The UCLA ECE 239AS notes' RMSProp with momentum: ``a = beta a + (1-beta) g g``; ``p = alpha p - eps g/(sqrt(a)+nu)``; ``x += p``."""
     x, path = _start(x0)
     a = np.zeros_like(x)
     p = np.zeros_like(x)
@@ -186,10 +190,10 @@ def rmsprop_momentum(
 def rmsprop_nesterov(
     grad: Grad, x0: np.ndarray, lr: float, steps: int, alpha: float = 0.9, beta: float = 0.99, nu: float = 1e-7
 ) -> np.ndarray:
-    """RMSProp with Nesterov momentum (seed 002 names it): the gradient at ``theta + alpha v``.
+    """RMSProp with Nesterov momentum (the UCLA ECE 239AS notes name it): the gradient at ``theta + alpha v``.
 
     ``g = grad(theta + alpha v)``; ``a = beta a + (1-beta) g g``; ``v = alpha v - eps g/(sqrt(a)+nu)``;
-    ``theta += v`` (Goodfellow et al., Deep Learning, Alg. 8.6, with seed 002's nu).
+    ``theta += v`` (Goodfellow et al., Deep Learning, Alg. 8.6, with the UCLA ECE 239AS notes' nu).
     """
     x, path = _start(x0)
     a = np.zeros_like(x)
@@ -207,7 +211,7 @@ def adam(
     grad: Grad, x0: np.ndarray, lr: float, steps: int, beta1: float = 0.9, beta2: float = 0.999,
     nu: float = 1e-7,
 ) -> np.ndarray:
-    """Seed 002 Adam: ``t += 1``; ``p = b1 p + (1-b1) g``; ``a = b2 a + (1-b2) g g``;
+    """The UCLA ECE 239AS notes' Adam: ``t += 1``; ``p = b1 p + (1-b1) g``; ``a = b2 a + (1-b2) g g``;
     ``p_u = p/(1-b1^t)``; ``a_u = a/(1-b2^t)``; ``x -= eps p_u / (sqrt(a_u) + nu)``."""
     x, path = _start(x0)
     a = np.zeros_like(x)
@@ -227,7 +231,7 @@ def adam_no_bias_correction(
     grad: Grad, x0: np.ndarray, lr: float, steps: int, beta1: float = 0.9, beta2: float = 0.999,
     nu: float = 1e-7,
 ) -> np.ndarray:
-    """Seed 002 "Adam with no bias correction": ``theta -= eps v / (sqrt(a) + nu)``."""
+    """The UCLA ECE 239AS notes' "Adam with no bias correction": ``theta -= eps v / (sqrt(a) + nu)``."""
     x, path = _start(x0)
     a = np.zeros_like(x)
     v = np.zeros_like(x)
@@ -244,7 +248,7 @@ def amsgrad(
     grad: Grad, x0: np.ndarray, lr: float, steps: int, beta1: float = 0.9, beta2: float = 0.999,
     nu: float = 1e-8,
 ) -> np.ndarray:
-    """AMSGrad (Reddi et al. 2018; seed 004 names it): Adam that never lets the second moment shrink.
+    """AMSGrad (Reddi et al. 2018): Adam that never lets the second moment shrink.
 
     ``a_max = max(a_max, a)`` replaces ``a``; bias corrections as in Adam
     (the form torch.optim.Adam(amsgrad=True) uses).
@@ -272,7 +276,7 @@ def nadam(
     grad: Grad, x0: np.ndarray, lr: float, steps: int, mu: Callable[[int], float] | None = None,
     nu: float = 0.999, eps: float = 1e-8,
 ) -> np.ndarray:
-    """NAdam exactly as seed 000's Algorithm 1 lists it (Dozat 2016)::
+    """NAdam exactly as the Brown/NVIDIA notes' Algorithm 1 lists it (Dozat 2016)::
 
         m_t = mu_t m + (1 - mu_t) g            n_t = nu n + (1 - nu) g^2
         m_hat = mu_{t+1} m_t / (1 - prod_{i<=t+1} mu_i) + (1 - mu_t) g / (1 - prod_{i<=t} mu_i)

@@ -1,6 +1,6 @@
 """Float64 NumPy references for Newton's method, BFGS and the L-BFGS two-loop recursion.
 
-Written the way seeds 000 and 002 write them (explicit inverses and identity
+Written the way the Brown/NVIDIA and UCLA ECE 239AS notes write them (explicit inverses and identity
 matrices, no shortcuts), so that they are easy to check by eye; the torch
 optimizers in ``trainlab.optim.second_order`` are tested against them.
 
@@ -24,14 +24,14 @@ Array = np.ndarray
 
 
 def newton_step(theta: Array, grad: Array, hess: Array, damping: float = 0.0) -> Array:
-    """Seed 002: ``theta <- theta - (H + alpha I)^-1 g`` (``alpha = 0``: the plain Newton step)."""
+    """The UCLA ECE 239AS notes: ``theta <- theta - (H + alpha I)^-1 g`` (``alpha = 0``: the plain Newton step)."""
     eye = np.eye(len(theta))
     return theta - np.linalg.inv(hess + damping * eye) @ grad
 
 
 def newton(grad: Callable[[Array], Array], hess: Callable[[Array], Array], theta0: Array,
            iterations: int, damping: float = 0.0) -> list[Array]:
-    """Seed 002's loop: compute g, compute H, ``theta <- theta - H^-1 g``; returns every iterate."""
+    """The UCLA ECE 239AS notes' loop: compute g, compute H, ``theta <- theta - H^-1 g``; returns every iterate."""
     thetas = [np.asarray(theta0, dtype=np.float64)]
     for _ in range(iterations):
         theta = thetas[-1]
@@ -40,7 +40,7 @@ def newton(grad: Callable[[Array], Array], hess: Callable[[Array], Array], theta
 
 
 def bfgs_inverse_update(h_inv: Array, s: Array, y: Array) -> Array:
-    """Seed 002: ``H^-1 <- (I - s y^T / y^T s) H^-1 (I - y s^T / y^T s) + s s^T / y^T s``."""
+    """The UCLA ECE 239AS notes: ``H^-1 <- (I - s y^T / y^T s) H^-1 (I - y s^T / y^T s) + s s^T / y^T s``."""
     eye = np.eye(len(s))
     ys = float(y @ s)
     return (eye - np.outer(s, y) / ys) @ h_inv @ (eye - np.outer(y, s) / ys) + np.outer(s, s) / ys
@@ -70,7 +70,7 @@ def _armijo(f: Callable[[Array], float], x: Array, fx: float, g: Array, d: Array
 
 def bfgs(f: Callable[[Array], float], grad: Callable[[Array], Array], x0: Array,
          tol: float = 1e-10, max_iter: int = 10_000) -> Array:
-    """Seed 000's Algorithm 1 (BFGS) with a backtracking Armijo line search.
+    """The Brown/NVIDIA notes' Algorithm 1 (BFGS) with a backtracking Armijo line search.
 
     ``H^-1 <- I``; repeat: ``d = -H^-1 g``, line search, ``s = alpha d``,
     ``y = g(x + s) - g(x)``, ``x <- x + s``, update ``H^-1``; until ``|s|_inf < tol``.

@@ -1,4 +1,4 @@
-"""Stochastic and mini-batch gradient descent in float64 NumPy (seeds 002, 004).
+"""Stochastic and mini-batch gradient descent in float64 NumPy (the UCLA ECE 239AS and SUTD 50.039 notes).
 
 ``grad(x, idx)`` returns the gradient of the loss on the samples ``idx``. Every
 epoch the order is a fresh ``rng.permutation(n)`` of a ``numpy.random.default_rng(seed)``

@@ -1,14 +1,14 @@
-"""Figures of optimizer trajectories on analytic problems (SPEC A2-A5, J8; seed 002's videos).
+"""Figures of optimizer trajectories on analytic problems (the UCLA ECE 239AS notes' videos).
 
 - ``plot_paths``: a 2-D problem's contours (log-spaced levels of ``f - f*`` when
   the minimum is known, linear levels otherwise) with every trajectory, the
-  minima (stars) and the starts (circles) marked; a 1-D problem (seed 004's
+  minima (stars) and the starts (circles) marked; a 1-D problem (the SUTD 50.039 notes'
   quartic) gets its curve with the iterates on it.
 - ``plot_losses``: ``f(x_t) - f*`` against the iteration, log scale (``f`` itself on
   a symmetric-log scale for problems without a minimum).
 - ``plot_race``: both side by side (the demonstrations' figures).
 - ``animate``: the race as an animated GIF (at most ``frames`` frames, the paths
-  subsampled evenly in iterations), like seed 002's videos.
+  subsampled evenly in iterations), like the UCLA ECE 239AS notes' videos.
 - ``write_csv``: every path as rows ``label, run, iteration, x1..xn, loss, grad_norm``.
 
 Every figure is drawn on its own ``Figure`` with the Agg canvas (no display, no

@@ -1,16 +1,16 @@
-"""Decay schedules of seed 000 ("Learning Rate Scheduling") and their torch cousins.
+"""Decay schedules of the Brown/NVIDIA notes ("Learning Rate Scheduling") and their torch cousins.
 
 =============== ================================================ ========================
 schedule        value at step ``t``                              torch / source
 =============== ================================================ ========================
-Constant        ``value``                                        seed 000 (constant lr)
+Constant        ``value``                                        Brown/NVIDIA notes (constant lr)
 Piecewise       ``values[i]`` for ``boundaries[i-1] <= t <       MultiStepLR, ConstantLR;
-                boundaries[i]``                                  seed 000 piecewise decay
+                boundaries[i]``                                  Brown/NVIDIA notes piecewise decay
 Exponential     ``init exp(-rate k)`` or ``init gamma^k``,       ExponentialLR, StepLR;
-                ``k = t // step_size``                           seed 000
-Power           ``init (1 + beta t)^-alpha``                     seed 000 power scheduling
-Polynomial      ``(init - end)(1 - t/T)^p + end``, then ``end``  PolynomialLR; seed 000 lr_poly
-Linear          ``init + (end - init) min(t, T) / T``            LinearLR; seed 000 linear_decay
+                ``k = t // step_size``                           Brown/NVIDIA notes
+Power           ``init (1 + beta t)^-alpha``                     Brown/NVIDIA notes power scheduling
+Polynomial      ``(init - end)(1 - t/T)^p + end``, then ``end``  PolynomialLR; Brown/NVIDIA notes' lr_poly
+Linear          ``init + (end - init) min(t, T) / T``            LinearLR; Brown/NVIDIA notes' linear_decay
 Multiplicative  ``init prod_{k=1..t} factor(k)``                 MultiplicativeLR
 =============== ================================================ ========================
 
@@ -89,7 +89,7 @@ def check_pieces(schedule: Schedule, name: str) -> None:
 
 @dataclass(frozen=True)
 class Constant(Schedule):
-    """``value`` at every step (seed 000's ``constant_lr``)."""
+    """``value`` at every step (the Brown/NVIDIA notes' ``constant_lr``)."""
 
     value: float
 
@@ -103,7 +103,7 @@ class Constant(Schedule):
 class Piecewise(Schedule):
     """Piecewise constant: ``values[i]`` while ``boundaries[i-1] <= t < boundaries[i]``.
 
-    Seed 000: ``eta(t) = eta_i if t_i <= t <= t_{i+1}``. ``MultiStepLR(milestones, gamma)``
+    The Brown/NVIDIA notes: ``eta(t) = eta_i if t_i <= t <= t_{i+1}``. ``MultiStepLR(milestones, gamma)``
     is ``Piecewise(milestones, [lr * gamma**i for i in range(len(milestones) + 1)])``.
 
     Example: ``Piecewise((30, 60), (0.1, 0.01, 0.001))`` drops tenfold at steps 30 and 60.
@@ -123,9 +123,9 @@ class Piecewise(Schedule):
 
 @dataclass(frozen=True)
 class Exponential(Schedule):
-    """Exponential decay, in either of seed 000's forms, optionally as a staircase.
+    """Exponential decay, in either of the Brown/NVIDIA notes' forms, optionally as a staircase.
 
-    ``init * exp(-rate * k)`` (seed 000: ``eta0 exp(-lambda t)``) or
+    ``init * exp(-rate * k)`` (the Brown/NVIDIA notes: ``eta0 exp(-lambda t)``) or
     ``init * gamma**k`` (``ExponentialLR``), with ``k = t // step_size``
     (``step_size > 1`` gives ``StepLR``'s staircase). Give exactly one of
     ``rate`` and ``gamma``; ``gamma > 1`` grows (as the range test does) and
@@ -165,7 +165,7 @@ class Exponential(Schedule):
 class Power(Schedule):
     """Power (inverse-time) decay ``init * (1 + beta t)**(-alpha)``.
 
-    Seed 000, "Power scheduling": ``eta(t) = eta0 / (1 + beta t)^alpha``; a popular
+    The Brown/NVIDIA notes, "Power scheduling": ``eta(t) = eta0 / (1 + beta t)^alpha``; a popular
     ``alpha`` is 0.5 (``alpha=1, beta=1/s`` is Keras' ``InverseTimeDecay``).
 
     Example: ``Power(0.8, beta=0.8 / 1000, alpha=1)`` halves the rate by step 1250.
@@ -185,7 +185,7 @@ class Power(Schedule):
 class Polynomial(Schedule):
     """Polynomial decay to ``end`` over ``steps`` steps, then ``end``.
 
-    ``(init - end) * (1 - t/steps)**power + end`` for ``t < steps``: seed 000's
+    ``(init - end) * (1 - t/steps)**power + end`` for ``t < steps``: the Brown/NVIDIA notes'
     ``lr_poly(base_lr, iter, max_iter, power) = base_lr (1 - iter/max_iter)^power``
     with ``end = 0``; ``PolynomialLR`` and Keras' ``PolynomialDecay``.
 
@@ -209,7 +209,7 @@ class Polynomial(Schedule):
 class Linear(Schedule):
     """From ``init`` to ``end`` in a straight line over ``steps`` steps, then ``end``.
 
-    ``init + (end - init) * min(t, steps) / steps``: seed 000's ``linear_decay``
+    ``init + (end - init) * min(t, steps) / steps``: the Brown/NVIDIA notes' ``linear_decay``
     (``initial_lr * (1 - epoch/epochs)``) and ``LinearLR``. ``end > init`` ramps up.
 
     Example: ``Linear(0.8, 0.0, steps=1000)``.
@@ -230,7 +230,7 @@ class Multiplicative(Schedule):
     """Multiply by ``factor(k)`` at every step ``k >= 1``: ``init * prod_{k<=t} factor(k)``.
 
     ``factor`` is a number (then this is ``init * factor**t``) or a schedule, as
-    ``MultiplicativeLR(lr_lambda=factor)``. Seed 000's ``power_deacay_hist`` is
+    ``MultiplicativeLR(lr_lambda=factor)``. The Brown/NVIDIA notes' ``power_deacay_hist`` is
     this recursion with ``factor = Power(1, beta=initial_lr/epochs, alpha)``.
     The product is taken in step order, as torch does; successive calls reuse it.
 

@@ -9,7 +9,7 @@ from ``init`` to ``end`` and stays there (``CosineAnnealingLR`` instead rises ag
 after ``T_max``; Keras' ``CosineDecay`` holds, as here). With restarts the value
 jumps back to ``init`` every period, and each period is ``period_mult`` times the
 one before (``CosineAnnealingWarmRestarts(T_0=period, T_mult=period_mult)``).
-Seed 000 lists Keras' ``CosineDecay`` among the built-in schedules.
+The Brown/NVIDIA notes list Keras' ``CosineDecay`` among the built-in schedules.
 
 Example:
     >>> from trainlab.schedules import Cosine

@@ -1,9 +1,9 @@
 """Cyclical learning rates (Smith 2017) and the one-cycle policy (Smith & Topin 2019).
 
-Seed 000 ("1 Cycle Scheduling"): a lower and an upper bound are set and the rate
+The Brown/NVIDIA notes ("1 Cycle Scheduling"): a lower and an upper bound are set and the rate
 moves between them in a triangular window; the step size (half a cycle) is 2-10
 times the iterations in an epoch; the bounds come from a range test
-(``trainlab.schedules.lr_range_test``). Seed 000 runs
+(``trainlab.schedules.lr_range_test``). The Brown/NVIDIA notes run
 ``CyclicLR(base_lr=0.0001, max_lr=0.001, step_size_up=3, mode="triangular")``.
 
 Cyclical, with ``cycle = floor(1 + t / (up + down))`` and ``x`` the position in it::

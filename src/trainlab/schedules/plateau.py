@@ -1,6 +1,6 @@
 """``ReduceOnPlateau``: cut the rate when a monitored metric stops improving.
 
-Seed 002 anneals the learning rate by hand ("monitor the learning curve and
+The UCLA ECE 239AS notes anneal the learning rate by hand ("monitor the learning curve and
 reduce it when the loss plateaus"); this automates it with the rules of
 ``torch.optim.lr_scheduler.ReduceLROnPlateau`` (and Keras' callback):
 

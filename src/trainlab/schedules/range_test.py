@@ -154,7 +154,7 @@ def suggest(lrs: np.ndarray, smoothed: np.ndarray, noise: float = 0.0) -> dict[s
 
     - ``"floor"`` and ``"rise"``: the first and the last rate at which the smoothed
       loss is within ``max(5%, 3 noise)`` (in log scale) of its minimum: where the
-      loss stops falling and where it starts shooting up (seed 000).
+      loss stops falling and where it starts shooting up (the Brown/NVIDIA notes).
     - ``"valley"`` (the suggestion): ``min(floor / FLOOR_DIVISOR, rise / RISE_DIVISOR)``.
     - ``"steepest"``: where ``d log(loss) / d log(lr)`` is most negative before the
       rise (Smith 2017: "the loss falls fastest").

@@ -3,6 +3,9 @@
 ``build(name, **overrides)`` makes one (arguments given as strings are parsed
 with ``parse_value``); ``names()`` lists them; ``get(name)`` gives the entry.
 
+Taught in the lectures (full references in docs/references.md): Loshchilov & Hutter 2017, Smith 2017
+and Smith & Topin 2019 in the Brown/NVIDIA notes.
+
 Example:
     >>> from trainlab.schedules import registry
     >>> registry.build("cosine", init=0.5, period=200)
@@ -66,61 +69,61 @@ class ScheduleEntry:
 
 
 _ENTRIES = [
-    ScheduleEntry("constant", Constant, "one value", "seed 000 (constant_lr)", {"value": 0.1}),
+    ScheduleEntry("constant", Constant, "one value", "Brown/NVIDIA notes (constant_lr)", {"value": 0.1}),
     ScheduleEntry(
         "piecewise",
         Piecewise,
         "values between boundaries (MultiStepLR)",
-        "seed 000",
+        "Brown/NVIDIA notes",
         {"boundaries": (300, 600, 900), "values": (0.1, 0.03, 0.01, 0.003)},
     ),
     ScheduleEntry(
         "exponential",
         Exponential,
         "init exp(-rate t) or init gamma^t",
-        "seed 000",
+        "Brown/NVIDIA notes",
         {"init": 0.1, "rate": 0.003},
     ),
     ScheduleEntry(
         "step",
         Exponential,
         "staircase: init gamma^(t // step_size) (StepLR)",
-        "seed 004",
+        "SUTD 50.039 notes",
         {"init": 0.1, "gamma": 0.5, "step_size": 200},
     ),
     ScheduleEntry(
         "power",
         Power,
         "init (1 + beta t)^-alpha",
-        "seed 000 (power scheduling)",
+        "Brown/NVIDIA notes (power scheduling)",
         {"init": 0.8, "beta": 0.0008, "alpha": 0.5},
     ),
     ScheduleEntry(
         "polynomial",
         Polynomial,
         "(init - end)(1 - t/steps)^power + end",
-        "seed 000 (lr_poly)",
+        "Brown/NVIDIA notes (lr_poly)",
         {"init": 0.1, "steps": 1000, "power": 0.5},
     ),
     ScheduleEntry(
         "linear",
         Linear,
         "straight line from init to end",
-        "seed 000 (linear_decay)",
+        "Brown/NVIDIA notes (linear_decay)",
         {"init": 0.8, "end": 0.0, "steps": 1000},
     ),
     ScheduleEntry(
         "multiplicative",
         Multiplicative,
         "init factor^t (MultiplicativeLR)",
-        "seed 004 (alpha <- K alpha)",
+        "SUTD 50.039 notes (alpha <- K alpha)",
         {"init": 0.1, "factor": 0.997},
     ),
     ScheduleEntry(
         "cosine",
         Cosine,
         "cosine annealing from init to end",
-        "Loshchilov & Hutter 2017; seed 000",
+        "Loshchilov & Hutter 2017",
         {"init": 0.1, "period": 1000},
     ),
     ScheduleEntry(
@@ -134,14 +137,14 @@ _ENTRIES = [
         "cyclical",
         Cyclical,
         "triangular, triangular2 or exp_range cycles (CyclicLR)",
-        "Smith 2017; seed 000",
+        "Smith 2017",
         {"base": 1e-4, "peak": 1e-3, "step_size_up": 100},
     ),
     ScheduleEntry(
         "onecycle",
         OneCycle,
         "warm up to peak, anneal far below the start (OneCycleLR)",
-        "Smith & Topin 2019; seed 000",
+        "Smith & Topin 2019",
         {"peak": 0.1, "total_steps": 1000},
     ),
     ScheduleEntry(

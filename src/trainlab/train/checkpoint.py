@@ -16,7 +16,7 @@ position   epoch, batch index, global step and the epoch's batch order
 history    the loss curves so far; ``trainer``: config, flags, timing
 ========== ==========================================================
 
-Rules (DESIGN invariants; seed 004's "saver and loader"):
+Rules (trainlab's invariants; the SUTD 50.039 notes' "saver and loader"):
 
 - written atomically (``trainlab.atomic``): a crash leaves the previous file;
 - read with ``torch.load(path, weights_only=True)``: nothing in the file is

@@ -1,18 +1,21 @@
-"""Gradient-descent modes over a data set: full batch, single sample, mini-batch (SPEC B1-B3).
+"""Gradient-descent modes over a data set: full batch, single sample, mini-batch.
 
 One loop serves all three; ``batch_size`` picks the mode:
 
 - ``None`` - full-batch gradient descent: every step uses all ``n`` samples;
 - ``1`` - stochastic gradient descent: one sample per step, the order reshuffled
-  every epoch (Robbins & Monro 1951; seeds 002, 004);
+  every epoch (Robbins & Monro 1951);
 - ``k`` - mini-batch SGD: the shuffled data cut into batches of ``k`` each epoch
   (the last one may be smaller).
 
 The order comes from ``numpy.random.default_rng(seed).permutation(n)`` drawn
 once per epoch, the same protocol as ``trainlab.reference.sgd``. Stopping rules
-(seed 002, B3): the step ``||theta_t+1 - theta_t||`` below ``tol``, ``max_iter``
+(the UCLA ECE 239AS notes): the step ``||theta_t+1 - theta_t||`` below ``tol``, ``max_iter``
 steps, or the full-data loss at or below ``target_loss``; a non-finite loss
 stops with ``"diverged"``.
+
+Taught in the lectures (full references in docs/references.md): Robbins & Monro 1951 in the UCLA ECE
+239AS notes and the SUTD 50.039 notes.
 
 Example:
     >>> import torch

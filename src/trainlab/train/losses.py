@@ -2,8 +2,8 @@
 
 Losses (``pred``, ``target`` -> scalar tensor):
 
-- ``"mse"``: mean of ``(pred - y)^2`` (collapses to the mean, seed 000);
-- ``"mae"``: mean of ``|pred - y|`` (collapses to the median, seed 000);
+- ``"mse"``: mean of ``(pred - y)^2`` (collapses to the mean, the Brown/NVIDIA notes);
+- ``"mae"``: mean of ``|pred - y|`` (collapses to the median, the Brown/NVIDIA notes);
 - ``"cross_entropy"``: softmax cross-entropy of logits against class labels;
 - ``"bce"``: binary cross-entropy of logits against 0/1 targets.
 

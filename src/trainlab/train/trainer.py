@@ -6,7 +6,7 @@ back-propagates and returns the loss. First-order torch optimizers call it once,
 ``torch.optim.LBFGS`` as often as its line search needs, and a phase sequence
 (an object switching optimizers) simply forwards it.
 
-Batching (SPEC B1; seeds 000, 002, 004), by ``batch_size``: ``None`` - full batch,
+Batching (the Brown/NVIDIA, UCLA ECE 239AS and SUTD 50.039 notes), by ``batch_size``: ``None`` - full batch,
 one step per epoch; ``1`` - stochastic gradient descent, one sample per step,
 reshuffled every epoch; ``k`` - mini-batches of ``k`` (the last may be smaller).
 The order is ``trainlab.train.descent.batch_order`` drawn from the Trainer's own
@@ -25,7 +25,7 @@ the loss becomes NaN or infinite without a ``NaNGuard`` (``"diverged"``);
 
 Checkpoints (``state_dict``) hold everything the run depends on; ``resume(path,
 ...)`` restores it and continues, giving parameters bit-identical to an
-uninterrupted run (seed 004: saver and loader; SPEC I3).
+uninterrupted run (the SUTD 50.039 notes: saver and loader).
 
 Example:
     >>> import torch

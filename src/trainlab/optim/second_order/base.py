@@ -27,6 +27,7 @@ Stop reasons:
 from __future__ import annotations
 
 import copy
+import math
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -42,7 +43,7 @@ from trainlab.optim.torch_errors import speaking_torch
 __all__ = ["ANY_REAL", "ClosureOptimizer", "LineFunction", "StopReason", "first_step", "max_abs"]
 
 # tolerance_grad: any number, as torch.optim.LBFGS (-inf: never stop on the gradient; inf: always)
-ANY_REAL = Interval(None, None)
+ANY_REAL = Interval(-math.inf, math.inf, closed="both")
 
 
 class StopReason(str, Enum):

@@ -24,8 +24,8 @@ block                           update rule
 ``scale_by_sparse_adam``        SparseAdam: lazy Adam for sparse gradients
 ``clip_by_global_norm``         ``u <- u min(1, c / ||u||)``
 ``clip_by_value``               ``u <- clamp(u, -c, c)``
-``scale_by_gradient_control``   seed 004's ``alpha <- alpha / (1 + a_cf sqrt|g|)``
-``scale_by_decay``              seed 004's ``alpha <- K alpha`` each step
+``scale_by_gradient_control``   SUTD 50.039 notes' ``alpha <- alpha / (1 + a_cf sqrt|g|)``
+``scale_by_decay``              SUTD 50.039 notes' ``alpha <- K alpha`` each step
 ==============================  =============================================
 """
 

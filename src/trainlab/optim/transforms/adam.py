@@ -2,27 +2,31 @@
 
 Update rules (``g`` the incoming update, ``t`` the step, elementwise):
 
-- Adam (Kingma & Ba 2015; seeds 002, 003, 004)::
+- Adam (Kingma & Ba 2015)::
 
       m <- b1 m + (1 - b1) g            v <- b2 v + (1 - b2) g*g
-      AMSGrad (Reddi et al. 2018; seed 004): v_max <- max(v_max, v), used for v
+      AMSGrad (Reddi et al. 2018): v_max <- max(v_max, v), used for v
       m_hat = m / (1 - b1^t)            v_hat = v / (1 - b2^t)     (bias correction)
       u <- m_hat / (sqrt(v_hat + eps_root) + eps)
 
-  ``bias_correction=False`` is seed 002's "Adam with no bias correction".
+  ``bias_correction=False`` is the UCLA ECE 239AS notes' "Adam with no bias correction".
 - Adamax (Kingma & Ba 2015): ``n <- max(b2 n, |g| + eps)``, ``u <- m / (1 - b1^t) / n``.
-- NAdam (Dozat 2016; seed 000 gives the algorithm), ``mu_t = b1 (1 - 0.5 * 0.96^(t psi))``::
+- NAdam (Dozat 2016), ``mu_t = b1 (1 - 0.5 * 0.96^(t psi))``::
 
       u <- [(1 - mu_t) g / (1 - prod_{i<=t} mu_i) + mu_{t+1} m / (1 - prod_{i<=t+1} mu_i)]
            / (sqrt(v_hat + eps_root) + eps)
 
   ``variant="torch"`` averages ``m`` with the constant ``b1`` (torch.optim.NAdam);
-  ``variant="dozat"`` is the algorithm as seed 000 prints it: ``m`` averaged with
+  ``variant="dozat"`` is the algorithm as the Brown/NVIDIA notes print it: ``m`` averaged with
   ``mu_t`` and the second moment looked ahead, ``v_hat = b2 v / (1 - b2^t)``.
 - RAdam (Liu et al. 2020): with ``rho_inf = 2/(1 - b2) - 1`` and
   ``rho_t = rho_inf - 2 t b2^t / (1 - b2^t)``, when ``rho_t > 5``
   ``u <- r_t m_hat sqrt(1 - b2^t) / (sqrt(v) + eps)`` with the rectifier
   ``r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))``, else ``u <- m_hat``.
+
+Taught in the lectures (full references in docs/references.md): Adam (Kingma & Ba 2015) in the UCLA
+ECE 239AS notes, the CMI lecture 5 and the SUTD 50.039 notes; AMSGrad (Reddi et al. 2018) in the
+SUTD 50.039 notes; NAdam (Dozat 2016) in the Brown/NVIDIA notes.
 
 Example:
     >>> from trainlab.optim import chain

@@ -2,25 +2,29 @@
 
 Update rules (``g`` the incoming update, all operations elementwise):
 
-- AdaGrad (Duchi et al. 2011; seeds 000, 002, 003, 004)::
+- AdaGrad (Duchi et al. 2011)::
 
       a <- a + g*g
       u <- g / (sqrt(a + eps_root) + eps) / (1 + (t - 1) * lr_decay)
 
-  Seed 002 puts epsilon outside the root (``eps``), seeds 000 and 004 inside
-  (``eps_root``); both are available.
-- RMSProp (Hinton 2012; seed 002)::
+  The UCLA ECE 239AS notes put epsilon outside the root (``eps``), the Brown/NVIDIA and SUTD 50.039 notes
+  inside (``eps_root``); both are available.
+- RMSProp (Hinton 2012)::
 
       a <- alpha * a + (1 - alpha) * g*g
       centered:  c <- alpha * c + (1 - alpha) * g;  a_hat = a - c*c
       u <- g / (sqrt(a_hat + eps_root) + eps)
 
-- Adadelta (Zeiler 2012; seed 000)::
+- Adadelta (Zeiler 2012)::
 
       a <- rho * a + (1 - rho) * g*g
       d <- sqrt(s + eps) / sqrt(a + eps) * g
       s <- rho * s + (1 - rho) * d*d
       u <- d
+
+Taught in the lectures (full references in docs/references.md): AdaGrad (Duchi et al. 2011) in the
+Brown/NVIDIA notes, the UCLA ECE 239AS notes, the CMI lecture 5 and the SUTD 50.039 notes; RMSProp
+(Hinton 2012) in the UCLA ECE 239AS notes; Adadelta (Zeiler 2012) in the Brown/NVIDIA notes.
 
 Example:
     >>> from trainlab.optim import chain

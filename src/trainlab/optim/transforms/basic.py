@@ -2,11 +2,12 @@
 
 Update rules (``u`` is the update, ``p`` the parameter, ``t`` the step):
 
-- ``scale_by_learning_rate``: ``u <- -lr * u`` (the descent step; seed 002: theta <- theta - eps g).
+- ``scale_by_learning_rate``: ``u <- -lr * u`` (the descent step; the UCLA ECE 239AS notes: theta <- theta
+  - eps g).
 - ``scale(f)``: ``u <- f * u``.
-- ``weight_decay`` coupled (L2 penalty, seed 002): ``u <- u + wd * p``;
+- ``weight_decay`` coupled (L2 penalty, the UCLA ECE 239AS notes): ``u <- u + wd * p``;
   decoupled (Loshchilov & Hutter 2019, AdamW): ``p <- p - lr * wd * p`` beside the update.
-- ``scale_by_decay`` (seed 004, ``alpha <- K * alpha`` every iteration): ``u <- K**t * u``.
+- ``scale_by_decay`` (the SUTD 50.039 notes, ``alpha <- K * alpha`` every iteration): ``u <- K**t * u``.
 
 Example:
     >>> from trainlab.optim import chain
@@ -93,7 +94,7 @@ class WeightDecay(Transform):
 
 
 class ScaleByDecay(Transform):
-    """``u <- K**t * u``: the learning rate decays by ``K`` every step (seed 004)."""
+    """``u <- K**t * u``: the learning rate decays by ``K`` every step (the SUTD 50.039 notes)."""
 
     constraints = {"decay": UNIT_CLOSED}
     supports_sparse = True

@@ -1,7 +1,7 @@
 """AdaBound: Adam whose per-coordinate step size is clipped into a band that closes on SGD.
 
 Update rule (Luo et al. 2019, "Adaptive Gradient Methods with Dynamic Bound of
-Learning Rate"; seed 004 names it)::
+Learning Rate")::
 
     m, v as in Adam (AMSBound: v <- max(v_max, v))
     eta    = lr * sqrt(1 - b2^t) / (1 - b1^t) / (sqrt(v) + eps)
@@ -12,6 +12,9 @@ Learning Rate"; seed 004 names it)::
 
 The learning rate is inside the clip, so this transform ends the chain (it
 already yields the signed step).
+
+Taught in the lectures (full references in docs/references.md): Luo et al. 2019 in the SUTD 50.039
+notes.
 
 Example:
     >>> from trainlab.optim import chain

@@ -1,4 +1,4 @@
-"""Gradient clipping by global norm and by value (seed 002: "cliffs" and exploding gradients).
+"""Gradient clipping by global norm and by value (the UCLA ECE 239AS notes: "cliffs" and exploding gradients).
 
 Update rules:
 

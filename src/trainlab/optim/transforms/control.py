@@ -1,6 +1,6 @@
-"""Gradient-based learning-rate control (seed 004, "Gradient-based learning rate control").
+"""Gradient-based learning-rate control (the SUTD 50.039 notes, "Gradient-based learning rate control").
 
-Seed 004's code shrinks the learning rate every step by the gradient it sees::
+The SUTD 50.039 notes' code shrinks the learning rate every step by the gradient it sees::
 
     alpha <- alpha / (1 + a_cf * sqrt(|f'(x)|))          x <- x - alpha f'(x)
 

@@ -8,7 +8,8 @@ Update rule (torch.optim.SGD's form, with dampening ``d``)::
 
 Placed before ``scale_by_learning_rate`` it averages gradients (torch's form);
 placed after, it averages steps, which is the lecture form
-``v <- a v - eps g; theta <- theta + v`` (seeds 002, 003, 000) and seed 004's
+``v <- a v - eps g; theta <- theta + v`` (the UCLA ECE 239AS notes, the CMI lecture 5 and
+the Brown/NVIDIA notes) and the SUTD 50.039 notes'
 ``x <- x - a f'(x) + mu * previous update``. With a constant learning rate the
 two orders give the same iterates; under a schedule they differ.
 

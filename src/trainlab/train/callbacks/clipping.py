@@ -1,4 +1,4 @@
-"""``GradientClipping``: clip the raw gradient before any optimizer sees it (SPEC C10; seed 002).
+"""``GradientClipping``: clip the raw gradient before any optimizer sees it (the UCLA ECE 239AS notes).
 
 Rules, as ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_``:
 

@@ -1,6 +1,6 @@
 """``EarlyStopping``: stop when a monitored metric stops improving; keep the best model.
 
-The rule (seed 002, "stopping early"; seed 004): after each epoch compare
+The rule (the UCLA ECE 239AS notes, "stopping early"; the SUTD 50.039 notes): after each epoch compare
 ``logs[monitor]`` with the best value so far. An improvement by more than
 ``min_delta`` resets the wait counter (and, with ``restore_best_weights``, keeps
 a copy of the weights); otherwise the counter grows, and when it reaches

@@ -6,7 +6,7 @@ import io
 
 import pytest
 import torch
-from tests.optim.second_order_cases import closure_for, point, residuals
+from tests.optim.second_order.cases import closure_for, point, residuals
 
 from trainlab import problems
 from trainlab.constraints import InvalidArgument
@@ -19,7 +19,7 @@ BAD = [
     (LBFGS, "lr", 0.0, "(0, inf)"),
     (LBFGS, "max_iter", 0, "[1, inf)"),
     (LBFGS, "max_eval", 2.5, "None or an int"),
-    (LBFGS, "tolerance_grad", float("nan"), "(-inf, inf)"),  # any number, -inf included, as torch
+    (LBFGS, "tolerance_grad", float("nan"), "[-inf, inf]"),  # any number, -inf included, as torch
     (LBFGS, "tolerance_change", float("nan"), "[0, inf)"),
     (LBFGS, "history_size", 0, "[1, inf)"),
     (LBFGS, "line_search_fn", "wolfe", "'strong_wolfe'"),

@@ -5,7 +5,7 @@ import pytest
 import scipy.optimize
 import torch
 from tests.benchmark_scripts import load_benchmark
-from tests.optim.second_order_cases import PROOF_CASES, closure_for, point
+from tests.optim.second_order.cases import PROOF_CASES, closure_for, point
 
 from trainlab import problems
 from trainlab.optim.second_order import BFGS, StopReason

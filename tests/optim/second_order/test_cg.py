@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from tests.optim.second_order_cases import PROOF_CASES, closure_for, point
+from tests.optim.second_order.cases import PROOF_CASES, closure_for, point
 
 from trainlab import problems
 from trainlab.optim.second_order import ConjugateGradient, StopReason

@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from tests.optim.second_order_cases import PROOF_CASES, point, residuals, tiny_regression
+from tests.optim.second_order.cases import PROOF_CASES, point, residuals, tiny_regression
 
 from trainlab import problems
 from trainlab.optim.second_order import HessianFree

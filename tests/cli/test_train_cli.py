@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from trainlab.cli import main
 from trainlab.nn import MLP
+from tests.helpers import Marker
 
 SMALL = ["--data", "diabetes", "--model", "8", "--epochs", "4", "--batch-size", "64", "--checkpoint-every", "5"]
 
@@ -119,14 +120,6 @@ def test_csv_with_nan_gets_one_clear_error(tmp_path):
     path.write_text("x,y\n1,2\n2,nan\n3,4\n")
     result = CliRunner().invoke(main, ["train", "--data", str(path), "--target", "y", "--out", str(tmp_path / "r")])
     assert result.exit_code == 1 and "'y' parameter of load_csv must be finite" in result.output
-
-
-class Marker:
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (os.system, (f"touch {self.path}",))
 
 
 def _copy_run(src, out):

@@ -5,7 +5,7 @@ import io
 import pytest
 import torch
 from tests.benchmark_scripts import load_benchmark
-from tests.optim.second_order_cases import PROOF_CASES, closure_for, mse_closure, point, tiny_regression
+from tests.optim.second_order.cases import PROOF_CASES, closure_for, mse_closure, point, tiny_regression
 
 from trainlab import problems
 from trainlab.optim.second_order import LBFGS, StopReason

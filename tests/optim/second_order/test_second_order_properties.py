@@ -14,9 +14,9 @@ import copy
 import pytest
 import torch
 
-from tests.optim.helpers import roundtrip
 from tests.optim.optimizer_rows import CLOSURE_ROWS, invalid_cases, samples
 from trainlab.constraints import POSITIVE
+from tests.helpers import roundtrip
 
 # complex parameters: treated as their real view (LBFGS, BFGS, CG), refused with a clear error
 # by the methods that form curvature from second derivatives (Newton, Hessian-free)

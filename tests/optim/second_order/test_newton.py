@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.optimize
 import torch
-from tests.optim.second_order_cases import closure_for, point, tiny_regression
+from tests.optim.second_order.cases import closure_for, point, tiny_regression
 
 from trainlab import problems
 from trainlab.optim.second_order import Newton

@@ -1,4 +1,4 @@
-"""Seed 004's numbers on its quartic, reproduced by trainlab's torch optimizers (float64)."""
+"""The SUTD 50.039 notes' numbers on their quartic, reproduced by trainlab's torch optimizers (float64)."""
 
 import pytest
 import torch
@@ -31,7 +31,7 @@ def run(make, start, steps=100):
     ids=["gd-from-5", "gd-from-minus-5", "momentum-escapes", "sgd-momentum-escapes",
          "momentum-0.1-from-5", "momentum-0.1-from-minus-5"],
 )
-def test_seed004_endpoints(make, start, expected):
+def test_lecture_endpoints(make, start, expected):
     assert abs(run(make, start) - expected) < 1e-9
 
 
