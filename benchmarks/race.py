@@ -7,7 +7,7 @@ and prints per optimizer the two wall times, their ratio, whether the rows
 pick the same rate and steps to target and their final training MSEs, the total ratio and the load average before and after. A short
 race of both paths runs first, untimed (one-time start-up costs).
 
-The two paths agree to float64 rounding (tests/cli/test_race_batched.py);
+The two paths agree to float64 rounding (tests/experiments/test_race_batched.py);
 in the default float32 their rounding differs, and where a run is unstable (SGD
 at its largest rate near the end of 1000 steps) that difference grows, so the
 final losses of such rows can differ by a few percent.

@@ -55,7 +55,7 @@ DEFAULT_TARGET = 0.40
 
 # Registry names whose update is element-wise and proportional to the learning rate,
 # with a state that does not depend on it: the stacked engine gives each run its own rate
-# exactly (tests/cli/test_race_batched.py checks every one against single runs).
+# exactly (tests/experiments/test_race_batched.py checks every one against single runs).
 STACKABLE = frozenset({
     "sgd", "momentum", "nesterov", "momentum-lecture", "adagrad", "rmsprop", "rmsprop-centered",
     "rmsprop-momentum", "rmsprop-nesterov", "adadelta", "adam", "adam-nobias", "amsgrad", "adamw", "adamax",

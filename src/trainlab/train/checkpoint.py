@@ -134,11 +134,33 @@ def _code_reference(path: str, message: str) -> str | None:
     return f"it refers to {foreign[0]}" if foreign else None
 
 
+def _damaged_record(path: str) -> str | None:
+    """What fails the archive's own CRC-32 checks, or ``None``.
+
+    A torch checkpoint is a zip archive with a checksum per record, but ``torch.load``
+    does not verify them: damaged bytes inside a record could load as wrong numbers.
+    A file that is not a readable zip at all is left to ``torch.load`` to report.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except Exception:  # noqa: BLE001 - not a zip (or no central directory): torch.load says what it is
+        return None
+    with archive:
+        try:
+            bad = archive.testzip()
+        except Exception as err:  # noqa: BLE001 - a damaged local header or compressed stream
+            return f"a record cannot be read ({type(err).__name__})"
+    return None if bad is None else f"record {bad!r} fails its checksum"
+
+
 def load_checkpoint(path: str | os.PathLike[str], model: nn.Module | None = None) -> dict[str, Any]:
     """Read a checkpoint with ``weights_only=True``; check it is ours and (if given) fits ``model``."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise CheckpointError(f"No checkpoint file at {path}.")
+    damaged = _damaged_record(path)
+    if damaged is not None:
+        raise CorruptCheckpoint(f"Cannot read checkpoint {path}: {damaged} (the file is corrupt).")
     try:
         with warnings.catch_warnings():  # torch warns about pickle protocols of foreign files
             warnings.filterwarnings("ignore", message="Detected pickle protocol")

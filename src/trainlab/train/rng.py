@@ -26,7 +26,7 @@ import torch
 
 from trainlab.constraints import Interval, check
 
-__all__ = ["SEED", "seed_everything", "capture_rng", "restore_rng"]
+__all__ = ["SEED", "seed_everything", "capture_rng", "check_rng", "restore_rng"]
 
 SEED = Interval(0, 2**32 - 1, closed="both", integer=True)
 
@@ -58,21 +58,34 @@ def capture_rng(generator: np.random.Generator | None = None) -> dict[str, Any]:
     return state
 
 
+def check_rng(state: dict[str, Any], generator: np.random.Generator | None = None) -> None:
+    """Raise if ``state`` cannot be restored: it is set on throwaway generators, nothing global changes."""
+    random.Random().setstate(_as_tuple(state["python"]))
+    np.random.RandomState().set_state(_numpy_legacy(state["numpy"]))
+    torch.Generator().set_state(state["torch"])
+    if generator is not None and "generator" in state:
+        type(generator.bit_generator)().state = state["generator"]
+
+
 def restore_rng(state: dict[str, Any], generator: np.random.Generator | None = None) -> None:
     """Put back what ``capture_rng`` saved (``generator`` is set in place)."""
     random.setstate(_as_tuple(state["python"]))
-    legacy = state["numpy"]
-    np.random.set_state({
-        "bit_generator": "MT19937",
-        "state": {"key": legacy["key"].numpy().astype(np.uint32), "pos": legacy["pos"]},
-        "has_gauss": legacy["has_gauss"],
-        "gauss": legacy["gauss"],
-    })
+    np.random.set_state(_numpy_legacy(state["numpy"]))
     torch.set_rng_state(state["torch"])
     if state["cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
     if generator is not None and "generator" in state:
         generator.bit_generator.state = state["generator"]
+
+
+def _numpy_legacy(legacy: dict[str, Any]) -> dict[str, Any]:
+    """numpy's legacy global state from its checkpoint-safe form (``capture_rng``)."""
+    return {
+        "bit_generator": "MT19937",
+        "state": {"key": legacy["key"].numpy().astype(np.uint32), "pos": legacy["pos"]},
+        "has_gauss": legacy["has_gauss"],
+        "gauss": legacy["gauss"],
+    }
 
 
 def _as_tuple(value: Any) -> Any:

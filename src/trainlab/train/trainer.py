@@ -57,6 +57,7 @@ from trainlab.train.descent import batch_order
 from trainlab.train.callbacks.base import Callback, CallbackList
 from trainlab.train.checkpoint import (
     CheckpointError,
+    CorruptCheckpoint,
     load_checkpoint,
     model_signature,
     resolve_checkpoint,
@@ -64,7 +65,7 @@ from trainlab.train.checkpoint import (
 from trainlab.train.data import TensorPair, as_pair, fingerprint
 from trainlab.train.history import History
 from trainlab.train.losses import resolve_loss, resolve_metric
-from trainlab.train.rng import SEED, capture_rng, restore_rng
+from trainlab.train.rng import SEED, capture_rng, check_rng, restore_rng
 
 __all__ = ["Trainer"]
 
@@ -330,6 +331,10 @@ class Trainer:
         if self._fingerprint is not None and cfg["data"] not in (None, self._fingerprint):
             raise CheckpointError(f"{source} was written for different data (the training or "
                                   "validation values differ); resume with the data it was trained on.")
+        try:
+            check_rng(state["rng"], self.data_rng)
+        except (ValueError, TypeError, OverflowError, KeyError, RuntimeError, AttributeError) as err:
+            raise CorruptCheckpoint(f"{source}: its random-number state is damaged ({err}).") from None
         self.model.load_state_dict(state["model"])
         try:
             self.optimizer.load_state_dict(state["optimizer"])

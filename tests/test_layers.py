@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = SRC / "trainlab"
 
 # From the bottom; a package may import its own layer and the layers below it.

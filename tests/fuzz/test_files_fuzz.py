@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zipfile
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ from trainlab.data import load_dataset  # noqa: E402
 from trainlab.nn import MLP  # noqa: E402
 from trainlab.optim import Adam  # noqa: E402
 from trainlab.train import Checkpoint, CheckpointError, Trainer  # noqa: E402
+from trainlab.train.checkpoint import CorruptCheckpoint, load_checkpoint  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------- CSV
 
@@ -149,9 +151,31 @@ def trainer(directory, hidden=4, epochs=3):
 
 @pytest.fixture(scope="module")
 def step_file(tmp_path_factory):
+    """A real step checkpoint, made byte-for-byte the same on every run (its wall-clock fields zeroed),
+    so that the derandomized fuzzing below damages the same bytes every time."""
     directory = tmp_path_factory.mktemp("ckpt")
     trainer(str(directory), epochs=2).fit(data())
-    return directory / "step-00000004.pt"
+    path = directory / "step-00000004.pt"
+    state = torch.load(path, weights_only=True)
+    state["trainer"]["elapsed"] = 0.0
+    state["history"] = _zero_times(state["history"])
+    torch.save(state, path)
+    return path
+
+
+def _zero_times(value):
+    """``value`` with every wall-clock entry (keys naming time) zeroed, types kept."""
+    if isinstance(value, dict):
+        return {k: (_zeroed(v) if "time" in str(k) else _zero_times(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_zero_times(v) for v in value]
+    return value
+
+
+def _zeroed(value):
+    if isinstance(value, torch.Tensor):
+        return torch.zeros_like(value)
+    return [0.0 for _ in value] if isinstance(value, list) else 0.0
 
 
 def mutated(step_file, tmp_path_factory, data_):
@@ -251,3 +275,33 @@ def test_cli_resume_of_a_damaged_newest_checkpoint_falls_back_or_fails_clearly(t
     assert result.exit_code != 0 and newest.name in result.output, result.output
     result = resume(run)
     assert result.exit_code == 0 and newest.name in result.output and "Skipped it" in result.output, result.output
+
+
+def test_a_checkpoint_whose_random_state_is_damaged_is_refused_before_anything_changes(step_file, tmp_path):
+    """Found by the fuzzing: a byte overwritten inside Python's saved random state (the file still loads)."""
+    state = torch.load(step_file, weights_only=True)
+    version, internal, gauss = state["rng"]["python"]
+    state["rng"]["python"] = (version, (-1, *internal[1:]), gauss)  # not an unsigned 32-bit word
+    path = tmp_path / "step-00000004.pt"
+    torch.save(state, path)
+    t = trainer(str(tmp_path / "out"))
+    before = [p.detach().clone() for p in t.model.parameters()]
+    with pytest.raises(CheckpointError, match="random-number state is damaged"):
+        t.resume(str(path), data())
+    assert all(torch.equal(a, b) for a, b in zip(before, t.model.parameters()))
+
+
+def test_bytes_damaged_inside_a_record_fail_its_checksum(step_file, tmp_path):
+    """Found by the fuzzing: zeroed bytes inside a record loaded as wrong numbers (torch.load skips the CRC)."""
+    blob = bytearray(step_file.read_bytes())
+    with zipfile.ZipFile(step_file) as archive:
+        info = max(archive.infolist(), key=lambda i: i.file_size)  # the largest record, a tensor's bytes
+    header = info.header_offset
+    name_len, extra_len = int.from_bytes(blob[header + 26:header + 28], "little"), int.from_bytes(
+        blob[header + 28:header + 30], "little")
+    start = header + 30 + name_len + extra_len
+    blob[start:start + 8] = bytes(8) if blob[start:start + 8] != bytes(8) else b"\xff" * 8
+    path = tmp_path / "step-00000004.pt"
+    path.write_bytes(bytes(blob))
+    with pytest.raises(CorruptCheckpoint, match="fails its checksum"):
+        load_checkpoint(path)
