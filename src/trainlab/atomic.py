@@ -4,7 +4,10 @@ The rule (POSIX): write a temporary file in the same directory, flush it,
 ``fsync`` it, ``os.replace`` it over the target (atomic on one file system),
 then ``fsync`` the directory so the rename itself survives a power cut. A
 process killed at any moment leaves at most a stray ``.NAME.tmp-PID`` file,
-which ``remove_stale_temporaries`` cleans up.
+which ``remove_stale_temporaries`` cleans up. A Ctrl-C or ``kill`` (SIGINT,
+SIGTERM) that arrives during a write waits until the file is in place: an
+interrupt raised inside a writer (``torch.save``'s own clean-up, say) could
+otherwise turn into another error and hide the interrupt.
 
 Example:
     >>> import os, tempfile
@@ -17,7 +20,10 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import torch
@@ -37,23 +43,49 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM received inside the block take effect when it ends (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: handler for sig, handler in previous.items() if handler is not None}  # None: set outside Python
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: caught.append((signum, frame)))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            signum, frame = caught[0]
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)  # e.g. Python's default SIGINT handler raises KeyboardInterrupt
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], Any]) -> None:
     """Call ``write(f)`` on a temporary binary file, then move it to ``path`` atomically."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     tmp = os.path.join(directory, f".{os.path.basename(path)}{_TMP_MARK}{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    _fsync_directory(directory)
+    with _interrupts_deferred():
+        try:
+            with open(tmp, "wb") as f:
+                write(f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+        _fsync_directory(directory)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
