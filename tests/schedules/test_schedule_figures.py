@@ -15,7 +15,7 @@ from trainlab.schedules import registry
 MODULES = [
     "base",
     "basic",
-    "cosine",
+    "cosine_annealing",
     "cyclic",
     "compose",
     "plateau",

@@ -3,21 +3,20 @@
 A schedule is a small frozen dataclass, ``step -> float`` (after optax): easy to
 read, plot, test and checkpoint. ``attach`` makes any schedule drive any
 hyperparameter of a torch or trainlab optimizer as a torch ``LRScheduler``.
-The lower-case names are the same classes, for code that reads like optax.
 
 =================== ========================================================
-``constant``        one value
-``piecewise``       values between boundaries (MultiStepLR)
-``exponential``     ``init exp(-rate t)`` or ``init gamma^t``, staircase (StepLR)
-``power``           ``init (1 + beta t)^-alpha``
-``polynomial``      ``(init - end)(1 - t/T)^p + end`` (PolynomialLR)
-``linear``          straight line from ``init`` to ``end`` (LinearLR)
-``multiplicative``  ``init prod factor(k)`` (MultiplicativeLR)
-``cosine``          cosine annealing, warm restarts (SGDR)
-``cyclical``        triangular, triangular2, exp_range (CyclicLR)
-``onecycle``        one-cycle, cosine or linear, two or three phases (OneCycleLR)
-``warmup``          linear or exponential ramp in front of any schedule
-``join``            schedules one after another, each from its own step 0
+``Constant``        one value
+``Piecewise``       values between boundaries (MultiStepLR)
+``Exponential``     ``init exp(-rate t)`` or ``init gamma^t``, staircase (StepLR)
+``Power``           ``init (1 + beta t)^-alpha``
+``Polynomial``      ``(init - end)(1 - t/T)^p + end`` (PolynomialLR)
+``Linear``          straight line from ``init`` to ``end`` (LinearLR)
+``Multiplicative``  ``init prod factor(k)`` (MultiplicativeLR)
+``Cosine``          cosine annealing, warm restarts (SGDR)
+``Cyclical``        triangular, triangular2, exp_range (CyclicLR)
+``OneCycle``        one-cycle, cosine or linear, two or three phases (OneCycleLR)
+``Warmup``          linear or exponential ramp in front of any schedule
+``Join``            schedules one after another, each from its own step 0
 ``ReduceOnPlateau`` cut by a factor when a metric stalls (ReduceLROnPlateau)
 ``RangeTest``       what a learning-rate range test measured and suggests (the
                     loop that runs it is ``trainlab.train.lr_range_test``)
@@ -25,9 +24,9 @@ The lower-case names are the same classes, for code that reads like optax.
 
 Example:
     >>> import torch
-    >>> from trainlab.schedules import attach, onecycle
+    >>> from trainlab.schedules import OneCycle, attach
     >>> opt = torch.optim.SGD(torch.nn.Linear(3, 1).parameters(), lr=0.1, momentum=0.9)
-    >>> lr = onecycle(peak=0.1, total_steps=1000)
+    >>> lr = OneCycle(peak=0.1, total_steps=1000)
     >>> schedulers = [attach(opt, lr), attach(opt, lr.momentum(), param="momentum")]
 """
 
@@ -43,24 +42,12 @@ from trainlab.schedules.basic import (
     Power,
 )
 from trainlab.schedules.compose import Join, Warmup
-from trainlab.schedules.cosine import Cosine
+from trainlab.schedules.cosine_annealing import Cosine
 from trainlab.schedules.cyclic import Cyclical, OneCycle, OneCycleMomentum
 from trainlab.schedules.plateau import ReduceOnPlateau
 from trainlab.deprecation import relocated
 from trainlab.schedules.range_test import RangeTest
 
-constant = Constant
-piecewise = Piecewise
-exponential = Exponential
-power = Power
-polynomial = Polynomial
-linear = Linear
-multiplicative = Multiplicative
-cosine = Cosine
-cyclical = Cyclical
-onecycle = OneCycle
-warmup = Warmup
-join = Join
 
 __all__ = [
     "Constant",
@@ -82,20 +69,23 @@ __all__ = [
     "Schedule",
     "Warmup",
     "attach",
-    "constant",
-    "cosine",
-    "cyclical",
-    "exponential",
-    "join",
-    "linear",
-    "multiplicative",
-    "onecycle",
-    "piecewise",
-    "polynomial",
-    "power",
-    "warmup",
 ]
 
 # The range test's loop trains a model, so it lives in trainlab.train; this old path
 # works for one release and, being looked up lazily, imports nothing from trainlab.train.
-__getattr__ = relocated(__name__, {"lr_range_test": "trainlab.train.range_test:lr_range_test"})
+# The lower-case names were second spellings of the classes; they work for one release.
+__getattr__ = relocated(__name__, {
+    "lr_range_test": "trainlab.train.range_test:lr_range_test",
+    "constant": "trainlab.schedules:Constant",
+    "piecewise": "trainlab.schedules:Piecewise",
+    "exponential": "trainlab.schedules:Exponential",
+    "power": "trainlab.schedules:Power",
+    "polynomial": "trainlab.schedules:Polynomial",
+    "linear": "trainlab.schedules:Linear",
+    "multiplicative": "trainlab.schedules:Multiplicative",
+    "cosine": "trainlab.schedules:Cosine",
+    "cyclical": "trainlab.schedules:Cyclical",
+    "onecycle": "trainlab.schedules:OneCycle",
+    "warmup": "trainlab.schedules:Warmup",
+    "join": "trainlab.schedules:Join",
+})

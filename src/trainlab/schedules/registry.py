@@ -32,7 +32,7 @@ from trainlab.schedules.basic import (
     Polynomial,
     Power,
 )
-from trainlab.schedules.cosine import Cosine
+from trainlab.schedules.cosine_annealing import Cosine
 from trainlab.schedules.cyclic import Cyclical, OneCycle, OneCycleMomentum
 
 __all__ = ["ScheduleEntry", "build", "get", "names", "parse_value"]
