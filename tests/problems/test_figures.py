@@ -9,7 +9,7 @@ from PIL import Image
 
 from trainlab import problems
 from trainlab.constraints import InvalidArgument
-from trainlab.problems.runner import Run, race, run
+from trainlab.problems.runner import Run, run_together, run
 from trainlab.report.trajectories import animate, frame_indices, plot_losses, plot_paths, write_csv
 
 
@@ -18,7 +18,7 @@ def beale_race():
     b = problems.get("beale")
     runs = [Run("adam", (2.0, -2.0), lr=0.1), Run("gd", (2.0, -2.0), lr=1e-4),
             Run("adam", (-3.0, 3.0), lr=0.3)]
-    return race(b, runs, steps=200)
+    return run_together(b, runs, steps=200)
 
 
 def _png(path, size=(640, 480)):
@@ -36,7 +36,7 @@ def test_contour_and_loss_figures(tmp_path, beale_race):
 
 def test_one_dimensional_problem_gets_its_curve(tmp_path):
     q = problems.get("quartic")
-    trajs = race(q, [Run("gd", 5.0, lr=0.1), Run("gd", -5.0, lr=0.1)], steps=100)
+    trajs = run_together(q, [Run("gd", 5.0, lr=0.1), Run("gd", -5.0, lr=0.1)], steps=100)
     _png(plot_paths(trajs, tmp_path / "quartic.png"))
 
 

@@ -9,7 +9,7 @@ import torch
 
 from trainlab import problems
 from trainlab.constraints import InvalidArgument
-from trainlab.problems.runner import Run, race, run, summarize
+from trainlab.problems.runner import Run, run_together, run, summarize
 
 QUARTIC_GD_FROM_5 = 3.2727653395584366  # the SUTD 50.039 notes
 QUARTIC_GD_FROM_MINUS_5 = -3.254993730859254  # the SUTD 50.039 notes
@@ -90,7 +90,7 @@ def test_noise_is_seeded_and_independent_of_the_race():
     assert torch.equal(alone.path, again.path)
     assert not torch.equal(alone.path, other.path) and not torch.equal(alone.path, clean.path)
     specs = [Run("adam", (1.0, 1.0), lr=0.1), Run("sgd", p.starts[0], lr=0.1, noise=1.0, seed=3)]
-    raced = race(p, specs, steps=40)
+    raced = run_together(p, specs, steps=40)
     assert torch.equal(raced[1].path, alone.path)
     # the noise is N(0, 1) per component: the first step is -lr (grad + z)
     z = (p.starts[0][0] - float(alone.path[1][0])) / 0.1 - 2 * p.starts[0][0]
@@ -101,7 +101,7 @@ def test_race_runs_are_the_same_as_single_runs():
     beale = problems.get("beale")
     specs = [Run("gd", (2.0, -2.0), lr=1e-4), Run("rmsprop-momentum", (-3.0, 3.0), lr=0.01),
              Run("adam", (2.0, -2.0), lr=0.1)]
-    raced = race(beale, specs, steps=300, tol=1e-10)
+    raced = run_together(beale, specs, steps=300, tol=1e-10)
     for spec, traj in zip(specs, raced, strict=True):
         single = run(beale, spec.optimizer, spec.start, lr=spec.lr, steps=300, tol=1e-10)
         assert torch.equal(single.path, traj.path)

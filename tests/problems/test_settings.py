@@ -7,7 +7,7 @@ import pytest
 
 from trainlab import problems
 from trainlab.constraints import InvalidArgument
-from trainlab.problems.runner import race
+from trainlab.problems.runner import run_together
 from trainlab.problems.settings import key_of, lecture_runs, lecture_setting, problem_settings
 
 
@@ -63,7 +63,7 @@ SEVEN = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop-momentum",
 def test_lecture_settings_are_the_ucla_listings():
     beale = problems.get("beale")
     runs = lecture_runs(beale, SEVEN, [(2.0, -2.0), (-3.0, 3.0)])
-    result = race(beale, runs, steps=300)
+    result = run_together(beale, runs, steps=300)
     for run, traj in zip(runs, result, strict=True):
         expected = ucla_listing(run.optimizer, np.array(run.start, dtype=float), run.lr, 300)
         np.testing.assert_allclose(traj.path.numpy(), expected, rtol=1e-9, atol=1e-12, err_msg=run.optimizer)

@@ -15,7 +15,7 @@ from trainlab.cli.progress import Progress
 from trainlab.constraints import InvalidArgument
 from trainlab.experiments.lab import DEMOS
 from trainlab.optim import registry
-from trainlab.problems.runner import race, summarize
+from trainlab.problems.runner import run_together, summarize
 from trainlab.problems.settings import key_of, lecture_runs, lecture_setting, problem_settings
 
 LECTURE_OPTIMIZERS = "gd,momentum,nesterov,adagrad,rmsprop,rmsprop-momentum,adam"
@@ -156,7 +156,7 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
     try:
         runs = lecture_runs(prob, names, points, lr=rates, noise=noise, seed=seed)
         with Progress(console, f"running {len(runs)} trajectories on {prob.name}"):
-            result = race(prob, runs, steps=steps, tol=tol)
+            result = run_together(prob, runs, steps=steps, tol=tol)
     except InvalidArgument as err:
         raise click.ClickException(str(err)) from None
     out = out or Path("runs") / "trajectories" / key_of(prob)

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trainlab import problems
-from trainlab.problems.runner import Summary, Trajectory, race, summarize
+from trainlab.problems.runner import Summary, Trajectory, run_together, summarize
 from trainlab.problems.settings import lecture_runs, problem_settings
-from trainlab.report.trajectories import animate, plot_race
+from trainlab.report.trajectories import animate, plot_paths_and_losses
 
 __all__ = ["BealeResult", "run_beale", "BEALE_RACE_OPTIMIZERS", "STARTS", "RADIUS"]
 
@@ -56,7 +56,7 @@ class BealeResult:
     def plot(self, out: str | Path, gif_frames: int = 80) -> list[Path]:
         """``beale.png`` (paths and losses) and ``beale.gif`` (the race)."""
         out = Path(out)
-        return [plot_race(self.trajectories, out / "beale.png"),
+        return [plot_paths_and_losses(self.trajectories, out / "beale.png"),
                 animate(self.trajectories, out / "beale.gif", gif_frames)]
 
     def summary(self) -> dict[str, str]:
@@ -81,4 +81,4 @@ def run_beale(
     settings = problem_settings(beale)
     runs = lecture_runs(beale, optimizers, starts)
     tol = settings.tol if tol is None else tol
-    return BealeResult(race(beale, runs, steps=steps or settings.steps, tol=tol))
+    return BealeResult(run_together(beale, runs, steps=steps or settings.steps, tol=tol))

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trainlab import problems
-from trainlab.problems.runner import Run, Trajectory, race
-from trainlab.report.trajectories import plot_race
+from trainlab.problems.runner import Run, Trajectory, run_together
+from trainlab.report.trajectories import plot_paths_and_losses
 
 __all__ = ["LearningRateResult", "run_learning_rates", "RATES"]
 
@@ -43,11 +43,11 @@ class LearningRateResult:
 
     def plot(self, out: str | Path) -> list[Path]:
         """``learning_rates.png``: the four paths on the contours, and their losses."""
-        return [plot_race(self.trajectories, Path(out) / "learning_rates.png")]
+        return [plot_paths_and_losses(self.trajectories, Path(out) / "learning_rates.png")]
 
 
 def run_learning_rates(rates: Mapping[str, float] = RATES, steps: int = 50) -> LearningRateResult:
     """Gradient descent on ``x1^2 + 2 x2^2`` at each named rate, ``steps`` iterations."""
     p = problems.get("elliptic")
     runs = [Run("gd", p.starts[0], lr=lr, label=f"{name} (lr={lr:.3g})") for name, lr in rates.items()]
-    return LearningRateResult(dict(rates), race(p, runs, steps=steps, bound=1e12))
+    return LearningRateResult(dict(rates), run_together(p, runs, steps=steps, bound=1e12))

@@ -36,7 +36,7 @@ from torch import Tensor
 
 from trainlab import problems
 from trainlab.constraints import POSITIVE_INT, check
-from trainlab.problems.runner import Run, Trajectory, race
+from trainlab.problems.runner import Run, Trajectory, run_together
 from trainlab.report.trajectories import colors_for, draw_paths, new_figure, save
 
 __all__ = ["NoisyScheduleResult", "run_noisy_schedules", "lecture_schedules", "ETA", "START"]
@@ -117,4 +117,4 @@ def run_noisy_schedules(
         for name, fn in schedules.items()
         for s in range(seeds)
     ]
-    return NoisyScheduleResult(race(p, runs, steps=steps), seeds)
+    return NoisyScheduleResult(run_together(p, runs, steps=steps), seeds)

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trainlab import problems
-from trainlab.problems.runner import Run, Trajectory, race
-from trainlab.report.trajectories import plot_race
+from trainlab.problems.runner import Run, Trajectory, run_together
+from trainlab.report.trajectories import plot_paths_and_losses
 
 __all__ = ["QuarticResult", "run_quartic", "LECTURE_ENDPOINTS"]
 
@@ -50,7 +50,7 @@ class QuarticResult:
 
     def plot(self, out: str | Path) -> list[Path]:
         """``quartic.png``: the curve with the iterates, and the loss against iteration."""
-        return [plot_race(self.trajectories, Path(out) / "quartic.png")]
+        return [plot_paths_and_losses(self.trajectories, Path(out) / "quartic.png")]
 
 
 def run_quartic(lr: float = 0.1, momentum: float = 0.9, steps: int = 100) -> QuarticResult:
@@ -61,4 +61,4 @@ def run_quartic(lr: float = 0.1, momentum: float = 0.9, steps: int = 100) -> Qua
         Run("gd", -5.0, lr=lr, label="gd from -5"),
         Run("momentum", -5.0, lr=lr, hyper={"momentum": momentum}, label="momentum from -5"),
     ]
-    return QuarticResult(race(quartic, runs, steps=steps))
+    return QuarticResult(run_together(quartic, runs, steps=steps))

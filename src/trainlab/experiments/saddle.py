@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trainlab import problems
-from trainlab.problems.runner import Trajectory, race
+from trainlab.problems.runner import Trajectory, run_together
 from trainlab.problems.settings import lecture_runs
-from trainlab.report.trajectories import plot_race
+from trainlab.report.trajectories import plot_paths_and_losses
 
 __all__ = ["SaddleResult", "run_saddle", "SLOW", "FAST"]
 
@@ -60,7 +60,7 @@ class SaddleResult:
 
     def plot(self, out: str | Path) -> list[Path]:
         """``<problem>.png``: the paths on the contours, and ``f`` against iteration."""
-        return [plot_race(self.trajectories, Path(out) / f"{self.problem}.png")]
+        return [plot_paths_and_losses(self.trajectories, Path(out) / f"{self.problem}.png")]
 
 
 def run_saddle(
@@ -74,4 +74,4 @@ def run_saddle(
     """Race ``optimizers`` away from the saddle at the origin of ``problem``, from ``(1, offset)``."""
     p = problems.get(problem)
     runs = lecture_runs(p, optimizers, [(1.0, offset)], lr={name: lr for name in optimizers})
-    return SaddleResult(problem, race(p, runs, steps=steps, target_loss=-drop), drop)
+    return SaddleResult(problem, run_together(p, runs, steps=steps, target_loss=-drop), drop)

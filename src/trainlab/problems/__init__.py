@@ -1,7 +1,7 @@
 """Analytic test problems: value, gradient, Hessian and known minima; a registry by name.
 
 Also here: ``classify_stationary_point`` (minimum / maximum / saddle from the
-Hessian), the trajectory runner ``run`` / ``race`` (any optimizer from a
+Hessian), the trajectory runner ``run`` / ``run_together`` (any optimizer from a
 start point), and the lab's lecture settings (``settings``).
 
 Example:
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from trainlab.constraints import unknown_name
+from trainlab.deprecation import relocated
 from trainlab.problems.functions import (
     Problem,
     beale,
@@ -33,12 +34,12 @@ from trainlab.problems.functions import (
     saddle,
 )
 
-from trainlab.problems.runner import Run, Summary, Trajectory, race, run, summarize
+from trainlab.problems.runner import Run, Summary, Trajectory, run, run_together, summarize
 from trainlab.problems.stationary import StationaryPoint, classify_stationary_point, flat_loss
 
 __all__ = [
     "Problem", "get", "names", "PROBLEMS", "classify_stationary_point", "StationaryPoint", "flat_loss",
-    "Run", "Trajectory", "Summary", "race", "run", "summarize",
+    "Run", "Trajectory", "Summary", "run_together", "run", "summarize",
 ]
 
 # name -> factory; factories take keyword arguments (e.g. condition=, dim=)
@@ -66,3 +67,6 @@ def get(name: str, **kwargs: Any) -> Problem:
     if key not in PROBLEMS:
         raise unknown_name("problem", name, names())
     return PROBLEMS[key](**kwargs)
+
+
+__getattr__ = relocated(__name__, {"race": "trainlab.problems.runner:run_together"})  # old name, one release

@@ -1,9 +1,9 @@
 """The trajectory runner: any optimizer on any analytic problem, from a start point.
 
 One run is a ``Run`` (optimizer, start, learning rate, hyperparameters, optional
-schedule and gradient noise); ``race`` advances several runs in lockstep on one
+schedule and gradient noise); ``run_together`` advances several runs in lockstep on one
 problem, evaluating the function and its gradient for all of them in one batched
-call, and returns one ``Trajectory`` per run. ``run`` is a race of one.
+call, and returns one ``Trajectory`` per run. ``run`` is ``run_together`` with one run.
 
 Each step ``t = 0, 1, ...`` (the UCLA ECE 239AS notes' loop, the Brown/NVIDIA notes' noisy SGD):
 
@@ -43,10 +43,11 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from trainlab.constraints import NONNEGATIVE, POSITIVE, POSITIVE_INT, Satisfies, check, fail
+from trainlab.deprecation import relocated
 from trainlab.optim import registry
 from trainlab.problems.functions import Problem
 
-__all__ = ["Run", "Trajectory", "Summary", "race", "run", "summarize", "build_optimizer", "optimizer_label"]
+__all__ = ["Run", "Trajectory", "Summary", "run_together", "run", "summarize", "build_optimizer", "optimizer_label"]
 
 OptimizerSpec = str | type[Optimizer] | Callable[..., Optimizer]
 Schedule = Callable[[int], float]
@@ -200,7 +201,7 @@ class _Live:
         self.opt.step(closure)
 
 
-def race(
+def run_together(
     problem: Problem,
     runs: Sequence[Run],
     *,
@@ -211,12 +212,12 @@ def race(
     dtype: torch.dtype = torch.float64,
 ) -> list[Trajectory]:
     """Advance every run in lockstep until each stops; one ``Trajectory`` per run, in order."""
-    check("race", "steps", steps, POSITIVE_INT)
-    check("race", "bound", bound, POSITIVE)
+    check("run_together", "steps", steps, POSITIVE_INT)
+    check("run_together", "bound", bound, POSITIVE)
     if tol is not None:
-        check("race", "tol", tol, NONNEGATIVE)
+        check("run_together", "tol", tol, NONNEGATIVE)
     if not runs:
-        fail("race", "runs", "at least one Run", runs)
+        fail("run_together", "runs", "at least one Run", runs)
     live = [_Live(problem, spec, dtype) for spec in runs]
     n, dim = len(live), problem.dim
     path = torch.full((steps + 1, n, dim), math.nan, dtype=dtype)
@@ -300,7 +301,7 @@ def run(
         optimizer, problem.starts[0] if start is None else start, lr=lr, hyper=hyper, label=label,
         schedule=schedule, noise=noise, seed=seed,
     )
-    return race(problem, [spec], steps=steps, tol=tol, target_loss=target_loss, bound=bound, dtype=dtype)[0]
+    return run_together(problem, [spec], steps=steps, tol=tol, target_loss=target_loss, bound=bound, dtype=dtype)[0]
 
 
 @dataclass(frozen=True)
@@ -328,3 +329,7 @@ def summarize(trajectory: Trajectory, radius: float = 1e-3) -> Summary:
         near[0] if near else None, near[1] if near else math.nan, trajectory.final_loss,
         trajectory.iterations, trajectory.iterations_to_tolerance, reached, trajectory.stop_reason,
     )
+
+
+# ``race`` was this function's old name (``trainlab race`` is the optimizer comparison); it works for one release.
+__getattr__ = relocated(__name__, {"race": "trainlab.problems.runner:run_together"})

@@ -6,7 +6,7 @@
   quartic) gets its curve with the iterates on it.
 - ``plot_losses``: ``f(x_t) - f*`` against the iteration, log scale (``f`` itself on
   a symmetric-log scale for problems without a minimum).
-- ``plot_race``: both side by side (the demonstrations' figures).
+- ``plot_paths_and_losses``: both side by side (the demonstrations' figures).
 - ``animate``: the race as an animated GIF (at most ``frames`` frames, the paths
   subsampled evenly in iterations), like the UCLA ECE 239AS notes' videos.
 - ``write_csv``: every path as rows ``label, run, iteration, x1..xn, loss, grad_norm``.
@@ -40,12 +40,13 @@ from matplotlib.colors import LogNorm
 from PIL import Image
 
 from trainlab.constraints import Interval, check, fail
+from trainlab.deprecation import relocated
 from trainlab.problems.functions import Problem
 from trainlab.problems.runner import Trajectory
 from trainlab.report import figures
 
 __all__ = ["SIZE", "DPI", "new_figure", "save", "draw_paths", "plot_paths", "draw_losses", "plot_losses",
-           "plot_race", "animate", "frame_indices", "write_csv", "colors_for", "gif_palette", "quantize"]
+           "plot_paths_and_losses", "animate", "frame_indices", "write_csv", "colors_for", "gif_palette", "quantize"]
 
 SIZE = (6.4, 4.8)
 DPI = figures.DPI
@@ -217,7 +218,7 @@ def plot_losses(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
     return save(fig, path)
 
 
-def plot_race(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
+def plot_paths_and_losses(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
     """The paths (left) and the losses (right) side by side, written as a 1280 x 480 PNG."""
     fig, (left, right) = new_figure(2)
     draw_paths(left, trajectories)
@@ -321,3 +322,6 @@ def write_csv(trajectories: Sequence[Trajectory], path: str | Path) -> Path:
             for it, (x, f, g) in enumerate(rows):
                 w.writerow([t.label, r, it, *(repr(v) for v in x), repr(f), repr(g)])
     return path
+
+
+__getattr__ = relocated(__name__, {"plot_race": "trainlab.report.trajectories:plot_paths_and_losses"})  # old name
