@@ -257,9 +257,9 @@ def _clear_temporaries(layout: RunLayout) -> None:
 
 
 def _remove_empty(layout: RunLayout) -> None:
-    for path in (layout.lock_file,):
-        if os.path.exists(path):
-            os.remove(path)
+    """Remove the lock file and the folders a refused run made (only if they are empty)."""
+    if os.path.exists(layout.lock_file):
+        os.remove(layout.lock_file)
     for folder in (layout.checkpoints, layout.root):
         try:
             os.rmdir(folder)
