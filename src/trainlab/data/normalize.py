@@ -253,8 +253,9 @@ class _Whiten(Normalizer):
                 fail(self.owner, "X", "of full column rank (no constant or linearly dependent columns), "
                      f"or whiten with eps > 0, e.g. {self.owner}(eps=1e-6)", what)
         self.mean = torch.as_tensor(mean)
-        self.components = torch.as_tensor(vectors)  # columns: principal axes
-        self.variances = torch.as_tensor(values)
+        # contiguous, as a loaded state is: the same memory layout gives the same bits in every matmul
+        self.components = torch.as_tensor(np.ascontiguousarray(vectors))  # columns: principal axes
+        self.variances = torch.as_tensor(np.ascontiguousarray(values))
 
     @property
     def _scales(self) -> torch.Tensor:
