@@ -46,12 +46,13 @@ OPTIONS: dict[str, str] = {
     "optimizer": "--optimizer", "lr": "--lr", "loss": "--loss", "epochs": "--epochs",
     "batch_size": "--batch-size", "val": "--val", "test": "--test", "val + test": "--val and --test",
     "config": "--resume", "seed": "--seed", "every": "--checkpoint-every", "keep_last": "--keep-last",
-    "patience": "--patience",
+    "patience": "--patience", "normalize": "--normalize",
     "max_norm": "--clip", "start": "--start", "end": "--end", "steps": "--steps",
 }
 # "Unknown KIND 'x'" -> option
 KINDS: dict[str, str] = {"optimizer": "--optimizer", "activation": "--activation", "data set": "--data",
-                         "schedule": "NAME", "problem": "--problem", "loss": "--loss"}
+                         "schedule": "NAME", "problem": "--problem", "loss": "--loss",
+                         "normalization": "--normalize"}
 
 _TEMPLATE = re.compile(r"^The '(?P<name>[^']+)' parameter of (?P<owner>[\w.]+) must be (?P<rest>.*)$", re.DOTALL)
 _UNKNOWN = re.compile(r"^Unknown (?P<kind>[\w ]+?) '")

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from trainlab.cli.errors import library_errors
 from trainlab.cli.options import activation_option, data_options, hidden_widths, key_values
+from trainlab.data import normalizer_names
 from trainlab.report.history import LossFigure
 from trainlab.train.callbacks import ProgressBar
 from trainlab.train.checkpoint import list_checkpoints
@@ -27,7 +28,7 @@ from trainlab.train.run_layout import RunLayout
 # Options that define a run; with --resume they come from the run's config.json.
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
                 "momentum", "weight_decay", "schedule", "settings", "warmup", "epochs", "batch_size", "val", "test",
-                "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard", "out")
+                "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard", "normalize", "out")
 
 
 def _batch(value: str) -> int | None:
@@ -153,6 +154,9 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @click.option("--clip", type=float, default=None, help="Clip gradients to this global norm.")
 @click.option("--nan-guard/--no-nan-guard", default=True, show_default=True,
               help="Skip non-finite steps and lower the rate.")
+@click.option("--normalize", type=click.Choice(normalizer_names()), default="standard", show_default=True,
+              help="Input normalization fitted on the training split and saved with the run: none, standard "
+              "(per-feature mean/std), pca or zca (whitening). Example: --normalize zca.")
 @click.option("--out", default=None, help="Run folder (default: runs/train/DATA-TIME-PID).")
 @click.option("--resume", "resume", default=None, metavar="DIR",
               help="Continue the run in DIR (or from a checkpoint file in DIR/checkpoints) to its end.")
@@ -163,8 +167,10 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
 
     Writes DIR/config.json, DIR/history.csv (one row per epoch), DIR/checkpoints/,
     DIR/model.pt (final state_dict, loadable with weights_only=True), DIR/loss.png and
-    DIR/summary.json. Regression targets are standardized with training statistics,
-    so losses are in standardized units.
+    DIR/summary.json. Inputs are normalized with training statistics (--normalize:
+    standardized by default, or PCA/ZCA whitened; saved in DIR/normalization.json
+    and the checkpoints, so --resume and `trainlab predict` use the same ones);
+    regression targets are standardized, so losses are in standardized units.
 
     \b
     Examples:
@@ -173,6 +179,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --resume runs/diabetes          # continue after a crash or kill
       trainlab train --data prices.csv --target price --epochs 50
       trainlab train --data heaviside --model 100,100 --optimizer sgd --lr 0.01
+      trainlab train --data wine --normalize zca --epochs 50   # whitened inputs
       trainlab train --data iris --optimizer sgd --momentum 0.9 --weight-decay 1e-4 \\
           --schedule onecycle --set anneal=linear --warmup 0 --epochs 50
     """
@@ -203,6 +210,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                     val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),
                     checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
                     patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),
+                    normalize=str(opts["normalize"]),
                 )
             title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
             callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])

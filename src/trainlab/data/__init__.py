@@ -14,11 +14,22 @@ from trainlab.data.bundled import BUNDLED, load_bundled, load_bundled_classes
 from trainlab.data.checks import check_finite, check_xy
 from trainlab.data.csv import load_csv, load_csv_classes
 from trainlab.data.sources import Dataset, dataset_names, load_dataset
-from trainlab.data.split import Split, Splits, Standardizer, split_indices, split_standardized
+from trainlab.data.normalize import (
+    NORMALIZERS,
+    Identity,
+    Normalizer,
+    PCAWhiten,
+    Standardize,
+    ZCAWhiten,
+    make_normalizer,
+    normalizer_from_state,
+    normalizer_names,
+)
+from trainlab.data.split import Split, Splits, split_indices, split_standardized
 from trainlab.data.targets import TARGETS, Target, make_target
 
 __all__ = [
-    "BUNDLED", "Dataset", "Split", "Splits", "Standardizer", "TARGETS", "Target", "check_finite",
+    "BUNDLED", "Dataset", "Identity", "NORMALIZERS", "Normalizer", "PCAWhiten", "Split", "Splits", "Standardize", "TARGETS", "Target", "check_finite",
     "check_xy", "dataset_names", "load_bundled", "load_bundled_classes", "load_csv", "load_csv_classes", "load_dataset", "make_target",
-    "split_indices", "split_standardized",
+    "make_normalizer", "normalizer_from_state", "normalizer_names", "split_indices", "split_standardized", "ZCAWhiten",
 ]

@@ -7,6 +7,7 @@ diabetes   regression     442     10        disease progression after 1 year
 breast     classification 569     30        malignant (0) / benign (1)
 digits     classification 1797    64        digit 0-9
 iris       classification 150     4         species 0-2
+wine       classification 178     13        cultivar 0-2 (features on scales from ~0.1 to ~1000)
 ========== ============== ======= ========= ==============================
 """
 
@@ -21,6 +22,7 @@ BUNDLED = {
     "breast_cancer": ("load_breast_cancer", "classification"),
     "digits": ("load_digits", "classification"),
     "iris": ("load_iris", "classification"),
+    "wine": ("load_wine", "classification"),
 }
 
 

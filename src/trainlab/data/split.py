@@ -1,7 +1,11 @@
-"""Seeded train/validation/test splits and standardization fitted on the training part only.
+"""Seeded train/validation/test splits, normalized with statistics of the training part only.
 
-Standardization: ``x' = (x - mean_train) / std_train`` per feature (and the same
-for a regression target), so no information leaks from validation or test data.
+By default features are standardized, ``x' = (x - mean_train) / std_train`` per
+feature (and the same for a regression target), so no information leaks from
+validation or test data; ``normalize`` picks another transform of
+``trainlab.data.normalize`` (``"none"``, ``"pca"``, ``"zca"`` or a ``Normalizer``).
+A constant training column is only centred by the default standardization
+(``Standardize(constant="center")``), as it always was.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import torch
 
 from trainlab.constraints import Interval, check, fail
 from trainlab.data.checks import check_xy
+from trainlab.data.normalize import Normalizer, Standardize, make_normalizer
 
 
 @dataclass
@@ -28,30 +33,13 @@ class Split:
 
 @dataclass
 class Splits:
-    """Train, validation and test parts plus the scalers fitted on train."""
+    """Train, validation and test parts plus the normalizers fitted on train."""
 
     train: Split
     val: Split
     test: Split
-    x_scaler: Standardizer
-    y_scaler: Standardizer | None
-
-
-class Standardizer:
-    """Per-column ``(v - mean) / std`` with statistics of the data it was fitted on."""
-
-    def __init__(self, mean: np.ndarray, std: np.ndarray) -> None:
-        self.mean, self.std = mean, np.where(std > 0, std, 1.0)
-
-    @classmethod
-    def fit(cls, v: np.ndarray) -> Standardizer:
-        return cls(v.mean(axis=0), v.std(axis=0))
-
-    def transform(self, v: np.ndarray) -> np.ndarray:
-        return (v - self.mean) / self.std
-
-    def inverse(self, v: np.ndarray) -> np.ndarray:
-        return v * self.std + self.mean
+    x_scaler: Normalizer
+    y_scaler: Standardize | None
 
 
 def split_indices(n: int, val: float, test: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -65,6 +53,12 @@ def split_indices(n: int, val: float, test: float, seed: int) -> tuple[np.ndarra
     return order[n_test + n_val :], order[n_test : n_test + n_val], order[:n_test]
 
 
+def _normalizer(normalize: str | Normalizer) -> Normalizer:
+    if isinstance(normalize, Normalizer):
+        return normalize
+    return Standardize(constant="center") if normalize == "standard" else make_normalizer(normalize)
+
+
 def split_standardized(
     X: np.ndarray,
     y: np.ndarray,
@@ -73,22 +67,33 @@ def split_standardized(
     seed: int = 0,
     standardize_target: bool = True,
     dtype: torch.dtype = torch.float32,
+    normalize: str | Normalizer = "standard",
 ) -> Splits:
-    """Split, then standardize features (and a float target) with training statistics."""
+    """Split, then normalize features (standardize a float target) with training statistics.
+
+    ``normalize``: a name of ``trainlab.data.normalize`` or a ``Normalizer``; it is
+    fitted on the training rows here unless it is fitted already (one a run saved,
+    so that a resumed run uses the statistics it started with).
+    """
     check_xy("split_standardized", X, y)
     tr, va, te = split_indices(len(X), val, test, seed)
-    xs = Standardizer.fit(X[tr])
+    X = np.asarray(X)
+    xs = _normalizer(normalize)
+    if xs.n_features is None:
+        xs.fit(X[tr])
     regression = np.issubdtype(np.asarray(y).dtype, np.floating)
-    ys = Standardizer.fit(y[tr]) if (regression and standardize_target) else None
+    y_shape = np.shape(y)[1:] or (1,)
+    y2 = np.asarray(y).reshape(len(y), -1) if regression else y
+    ys = Standardize(constant="center").fit(y2[tr]) if (regression and standardize_target) else None
 
     def part(idx: np.ndarray) -> Split:
-        xv = torch.as_tensor(xs.transform(X[idx]), dtype=dtype)
-        yv = y[idx]
+        xv = xs.transform(torch.as_tensor(X[idx], dtype=torch.float64)).to(dtype)
         if regression:
+            yv = torch.as_tensor(y2[idx], dtype=torch.float64)
             yv = ys.transform(yv) if ys is not None else yv
-            yt = torch.as_tensor(yv, dtype=dtype).reshape(len(idx), *(np.shape(y)[1:] or (1,)))
+            yt = yv.to(dtype).reshape(len(idx), *y_shape)
         else:
-            yt = torch.as_tensor(yv, dtype=torch.long)
+            yt = torch.as_tensor(y[idx], dtype=torch.long)
         return Split(xv, yt)
 
     return Splits(part(tr), part(va), part(te), xs, ys)

@@ -1,18 +1,23 @@
 """Use a finished run on new data: the model, its normalization, predictions and metrics in data units.
 
-A run trains on standardized data: features (and a regression target) are shifted
-and scaled by the training split's mean and standard deviation
-(``trainlab.data.split_standardized``). ``save_normalization`` writes those
-statistics beside ``model.pt`` as ``normalization.json``, with the feature names (a
-CSV's header), the target's name and the class names; ``load_run`` reads them back
-with the model (``weights_only=True``), so that
+A run trains on normalized data: features are transformed by the normalizer fitted
+on the training split (``RunConfig.normalize``: standardized by default, or PCA/ZCA
+whitened, ``trainlab.data.normalize``) and a regression target is standardized
+(``trainlab.data.split_standardized``). ``save_normalization`` writes the fitted
+normalizer's state (``feature_normalizer``; every float exactly, JSON keeps float64),
+the target's mean and standard deviation, the feature names (a CSV's header), the
+target's name and the class names beside ``model.pt`` as ``normalization.json``;
+``load_run`` reads them back with the model (``weights_only=True``), so that
 
-    prediction = model((x - x_mean) / x_std) * y_std + y_mean      (regression)
-    prediction = argmax model((x - x_mean) / x_std)                  (classification)
+    prediction = model(normalize(x)) * y_std + y_mean      (regression)
+    prediction = argmax model(normalize(x))                  (classification)
 
-works on new raw rows and every loss is in the data's own units. A run folder from
-before this file existed gets the same statistics by rebuilding its split from
-``config.json`` (the split is a function of the config's seed).
+works on new raw rows with the statistics the run trained with, and every loss is
+in the data's own units; ``resume_run`` takes the same file, so a resumed run does
+not refit. A ``normalization.json`` without ``feature_normalizer`` (written before
+whitening existed) means standardization by its ``feature_mean``/``feature_std``; a
+run folder from before the file existed gets the statistics by rebuilding its split
+from ``config.json`` (the split is a function of the config's seed).
 
 Example:
     >>> import tempfile
@@ -38,12 +43,13 @@ import torch
 
 from trainlab.atomic import atomic_write_text
 from trainlab.constraints import InvalidArgument, fail
-from trainlab.data import Dataset, load_dataset, split_standardized
+from trainlab.data import Dataset, Normalizer, Standardize, load_dataset, normalizer_from_state, split_standardized
 from trainlab.data.split import Splits, split_indices
 from trainlab.nn import MLP
 from trainlab.train.run_layout import RunLayout
 
-__all__ = ["Normalization", "evaluate_run", "load_run", "predict_rows", "read_feature_csv", "save_normalization"]
+__all__ = ["Normalization", "evaluate_run", "load_run", "predict_rows", "read_feature_csv", "read_normalizer",
+           "save_normalization"]
 
 NORMALIZATION = os.path.basename(RunLayout("").normalization)  # beside model.pt in a run folder
 
@@ -61,10 +67,18 @@ class Normalization:
     target: str | None
     classes: list[str] | None
     n_outputs: int
+    feature_normalizer: dict[str, Any] | None = None  # its state_dict, tensors as lists; None: standardization
+
+    def normalizer(self) -> Normalizer:
+        """The fitted feature normalizer of the run."""
+        if self.feature_normalizer is None:  # a file from before whitening: mean and std
+            return Standardize(constant="center").load_state_dict({
+                "name": "standard", "n_features": len(self.feature_mean), "constant": "center",
+                "mean": self.feature_mean, "scale": self.feature_std})
+        return normalizer_from_state(self.feature_normalizer)
 
     def inputs(self, X: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor((X - np.asarray(self.feature_mean)) / np.asarray(self.feature_std),
-                               dtype=torch.float32)
+        return self.normalizer().transform(torch.as_tensor(np.asarray(X, dtype=float))).to(torch.float32)
 
     def outputs(self, raw: torch.Tensor) -> np.ndarray:
         """Predictions in the data's units (regression) or class indices (classification)."""
@@ -85,11 +99,16 @@ def normalization_of(parts: Splits, dataset: Dataset, data: str, target: str | N
     """The statistics of ``parts`` (from ``split_standardized``) and the names of ``dataset``."""
     xs, ys = parts.x_scaler, parts.y_scaler
     csv_file = target is not None and os.path.isfile(data)
-    listed = lambda v: None if v is None else np.atleast_1d(v).astype(float).tolist()  # noqa: E731
+    listed = lambda v: None if v is None else np.atleast_1d(np.asarray(v, dtype=float)).tolist()  # noqa: E731
+    state = {k: listed(v) if isinstance(v, torch.Tensor) else v for k, v in xs.state_dict().items()}
+    mean = state.get("mean", [0.0] * xs.n_features)  # "none": the identity, shift 0 and scale 1
+    std = state.get("scale", [1.0] * xs.n_features)
+    if "variances" in state:  # whitened: the columns' own training standard deviations, for reference
+        std = listed(torch.sqrt((xs.components**2 * xs.variances).sum(dim=1)))
     return Normalization(
-        listed(xs.mean), listed(xs.std), listed(ys.mean if ys else None), listed(ys.std if ys else None),
+        mean, std, listed(ys.mean if ys else None), listed(ys.scale if ys else None),
         dataset.task, [h for h in _csv_header(data) if h != target] if csv_file else None, target,
-        None if dataset.classes is None else list(dataset.classes), dataset.n_outputs)
+        None if dataset.classes is None else list(dataset.classes), dataset.n_outputs, state)
 
 
 def save_normalization(directory: str, parts: Splits, dataset: Dataset, data: str, target: str | None) -> str:
@@ -99,9 +118,19 @@ def save_normalization(directory: str, parts: Splits, dataset: Dataset, data: st
     return path
 
 
+def read_normalizer(directory: str) -> Normalizer | None:
+    """The fitted feature normalizer saved in run folder ``directory``; ``None`` without normalization.json."""
+    path = RunLayout(directory).normalization
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return Normalization(**json.load(f)).normalizer()
+
+
 def _rebuild(config) -> tuple[Splits, Dataset]:
     ds = load_dataset(config.data, target=config.target, n=config.samples, seed=config.seed, task=config.task)
-    return split_standardized(ds.X, ds.y, val=config.val, test=config.test, seed=config.seed), ds
+    return split_standardized(ds.X, ds.y, val=config.val, test=config.test, seed=config.seed,
+                              normalize=config.normalize), ds
 
 
 def _config(layout: RunLayout):

@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trainlab.atomic import atomic_torch_save, atomic_write_text, remove_stale_temporaries
-from trainlab.constraints import fail
-from trainlab.data import BUNDLED, TARGETS, load_dataset, split_standardized
+from trainlab.constraints import Options, check, fail
+from trainlab.data import BUNDLED, TARGETS, Normalizer, load_dataset, normalizer_names, split_standardized
 from trainlab.nn import MLP
 from trainlab.train.callbacks import (
     Callback,
@@ -65,7 +65,7 @@ from trainlab.train.run_checks import (
     dense_hessian_bytes,
 )
 from trainlab.train.run_layout import RunFolderBusy, RunLayout
-from trainlab.train.predict import save_normalization
+from trainlab.train.predict import read_normalizer, save_normalization
 from trainlab.train.run_options import build_run_optimizer, run_schedule
 from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
@@ -124,6 +124,7 @@ class RunConfig:
     schedule: str | None = None  # a name from trainlab.schedules.registry (rate and horizon from lr, epochs)
     schedule_settings: dict[str, str] = field(default_factory=dict)  # its arguments, as text
     warmup: int = 0  # steps of linear warm-up in front of the schedule (or of the constant lr)
+    normalize: str = "standard"  # input normalization fitted on the training split: none, standard, pca, zca
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -143,13 +144,16 @@ class RunConfig:
 class _Built:
     """Data splits, model and Trainer made from a config."""
 
-    def __init__(self, config: RunConfig, layout: RunLayout, progress: bool, extra: Sequence[Callback]) -> None:
+    def __init__(self, config: RunConfig, layout: RunLayout, progress: bool, extra: Sequence[Callback],
+                 normalizer: Normalizer | None = None) -> None:
         c = config
         self.stopper: EarlyStopping | None = None
         check_options_apply(c)
+        check("start_run", "normalize", c.normalize, Options(normalizer_names()))
         seed_everything(c.seed)
         ds = self.dataset = load_dataset(c.data, target=c.target, n=c.samples, seed=c.seed, task=c.task)
-        self.parts = split_standardized(ds.X, ds.y, val=c.val, test=c.test, seed=c.seed)
+        self.parts = split_standardized(ds.X, ds.y, val=c.val, test=c.test, seed=c.seed,
+                                        normalize=c.normalize if normalizer is None else normalizer)
         classify = ds.task == "classification"
         loss = ("cross_entropy" if classify else "mse") if c.loss == "auto" else c.loss
         check_loss(loss, ds.name, classify)
@@ -180,6 +184,7 @@ class _Built:
         self.trainer = Trainer(self.model, optimizer, loss=loss, epochs=c.epochs, batch_size=c.batch_size,
                                seed=c.seed, callbacks=callbacks, metrics={"accuracy": "accuracy"} if classify else None)
         self.trainer.extra["config"] = dataclasses.asdict(c)  # saved in every checkpoint
+        self.trainer.extra["normalizer"] = self.parts.x_scaler.state_dict()  # the fitted input statistics too
         self.val = self.parts.val if has_val else None
 
 
@@ -311,7 +316,7 @@ def resume_run(path: str, progress: bool = True, callbacks: Sequence[Callback] =
         config = RunConfig.from_json(f.read(), layout.config)
     with layout.lock():
         _clear_temporaries(layout)
-        built = _Built(config, layout, progress, callbacks)
+        built = _Built(config, layout, progress, callbacks, normalizer=read_normalizer(layout.root))
         if os.path.isdir(path):
             checkpoint = _readable_checkpoint(layout, built.model, notify)
         else:
