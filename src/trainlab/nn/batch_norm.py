@@ -71,39 +71,38 @@ def _per_channel(v: Tensor, x: Tensor) -> Tensor:
 
 def _normalized(x: Tensor, eps: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """``(xhat, mu, sigma^2, 1/sqrt(sigma^2 + eps))`` per channel, with the biased batch variance."""
-    dims = _channel_dims(x)
-    mean = x.mean(dim=dims)
-    centered = x - _per_channel(mean, x)
-    var = (centered * centered).mean(dim=dims)
+    var, mean = torch.var_mean(x, dim=_channel_dims(x), correction=0)
     inv_std = torch.rsqrt(var + eps)
-    return centered * _per_channel(inv_std, x), mean, var, inv_std
+    return (x - _per_channel(mean, x)) * _per_channel(inv_std, x), mean, var, inv_std
 
 
 class BatchNormFunction(torch.autograd.Function):
     """Training-mode batch norm: ``forward`` returns ``(y, mu, sigma^2)``; ``backward`` is the closed form.
 
+    When a graph of the backward is being built (``create_graph=True``),
     ``backward`` recomputes ``xhat`` from the saved input with torch operations,
     so differentiating it again (double backward, Hessians) is autograd of the
-    closed form.
+    closed form; otherwise it reuses ``xhat`` and ``1/sqrt(sigma^2 + eps)`` from the forward pass.
     """
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float):  # type: ignore[override]
-        xhat, mean, var, _ = _normalized(x, eps)
+        xhat, mean, var, inv_std = _normalized(x, eps)
         y = xhat
         if weight is not None:
             y = y * _per_channel(weight, x)
         if bias is not None:
             y = y + _per_channel(bias, x)
-        ctx.save_for_backward(x, weight)
+        ctx.save_for_backward(x, weight, xhat, inv_std)
         ctx.eps, ctx.has_bias = eps, bias is not None
         ctx.mark_non_differentiable(mean, var)
         return y, mean, var
 
     @staticmethod
     def backward(ctx: Any, grad_y: Tensor, _grad_mean: Tensor, _grad_var: Tensor):  # type: ignore[override]
-        x, weight = ctx.saved_tensors
-        xhat, _, _, inv_std = _normalized(x, ctx.eps)
+        x, weight, xhat, inv_std = ctx.saved_tensors
+        if torch.is_grad_enabled():  # double backward: xhat as a function of x
+            xhat, _, _, inv_std = _normalized(x, ctx.eps)
         dims = _channel_dims(x)
         m = x.numel() // x.shape[1]
         grad_x = grad_weight = grad_bias = None
