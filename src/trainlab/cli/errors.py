@@ -43,6 +43,7 @@ OPTIONS: dict[str, str] = {
     "source": "--data", "data": "--data", "name": "--data", "path": "--data", "target": "--target",
     "task": "--task", "n": "--samples", "samples": "--samples",
     "widths": "--model", "hidden": "--model", "activation": "--activation", "dropout": "--dropout",
+    "dropout_form": "--dropout-form",
     "optimizer": "--optimizer", "lr": "--lr", "loss": "--loss", "epochs": "--epochs",
     "batch_size": "--batch-size", "val": "--val", "test": "--test", "val + test": "--val and --test",
     "config": "--resume", "seed": "--seed", "every": "--checkpoint-every", "keep_last": "--keep-last",

@@ -29,6 +29,7 @@ from trainlab.train.run_layout import RunLayout
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
                 "momentum", "weight_decay", "schedule", "settings", "warmup", "epochs", "batch_size", "val", "test",
                 "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard", "normalize", "out")
+_RUN_OPTIONS += ("dropout_form", "batch_norm")
 
 
 def _batch(value: str) -> int | None:
@@ -37,6 +38,16 @@ def _batch(value: str) -> int | None:
     if not value.isdigit() or int(value) < 1:
         raise click.BadParameter(f"an int >= 1 or 'full'; got {value!r}", param_hint="'--batch-size'")
     return int(value)
+
+
+def _dropout(value: str) -> float | list[float]:
+    """``0.5`` (every hidden layer) or ``0.75,0.6,0.01`` (one drop probability per hidden layer)."""
+    try:
+        rates = [float(v) for v in value.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"a drop probability or a comma-separated list of them, one per hidden layer; "
+                                 f"got {value!r}", param_hint="'--dropout'") from None
+    return rates[0] if len(rates) == 1 else rates
 
 
 def _fmt(v: object) -> str:
@@ -128,7 +139,12 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @data_options
 @click.option("--model", default="64,64", show_default=True, help="Hidden widths, comma-separated ('linear': none).")
 @activation_option
-@click.option("--dropout", type=float, default=0.0, show_default=True)
+@click.option("--dropout", default="0.0", show_default=True,
+              help="Probability of zeroing a hidden unit while training; one number, or one per hidden layer "
+              "(0.75,0.6,0.01).")
+@click.option("--dropout-form", type=click.Choice(["inverted", "standard"]), default="inverted", show_default=True,
+              help="inverted: scale by 1/(1-p) while training (torch); standard: scale by 1-p at inference.")
+@click.option("--batch-norm", is_flag=True, help="Batch normalization before each hidden activation.")
 @click.option("--optimizer", default="adam", show_default=True, help="Any name from `trainlab race --list`.")
 @click.option("--lr", type=float, default=1e-3, show_default=True,
               help="Learning rate (with --schedule: the schedule's rate unless --set gives it).")
@@ -180,6 +196,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --data prices.csv --target price --epochs 50
       trainlab train --data heaviside --model 100,100 --optimizer sgd --lr 0.01
       trainlab train --data wine --normalize zca --epochs 50   # whitened inputs
+      trainlab train --data heaviside --model 100,100,100 --dropout 0.75,0.6,0.01
+      trainlab train --data diabetes --model 64,64,64,64 --batch-norm --lr 1e-2
       trainlab train --data iris --optimizer sgd --momentum 0.9 --weight-decay 1e-4 \\
           --schedule onecycle --set anneal=linear --warmup 0 --epochs 50
     """
@@ -203,7 +221,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                 config = RunConfig(
                     data=str(opts["data"]), target=opts["target"], task=str(opts["task"]), samples=opts["samples"],
                     hidden=hidden_widths(str(opts["model"])), activation=str(opts["activation"]),
-                    dropout=float(opts["dropout"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
+                    dropout=_dropout(str(opts["dropout"])), dropout_form=str(opts["dropout_form"]),
+                    batch_norm=bool(opts["batch_norm"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
                     loss=str(opts["loss"]), momentum=opts["momentum"], weight_decay=opts["weight_decay"],
                     schedule=opts["schedule"], schedule_settings=_schedule_settings(opts), warmup=int(opts["warmup"]),
                     epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),

@@ -31,9 +31,9 @@ variance). In eval mode (with ``track_running_stats``) the layer is the fixed
 affine map with the running estimates, differentiated by autograd. The state
 dict has torch's keys and dtypes, so one loads into the other.
 
-Double backward is not supported: the hand-written backward is marked
-once-differentiable, and differentiating it again raises a ``RuntimeError``
-(use ``torch.nn.BatchNorm1d`` for ``torch.autograd.gradgradcheck``).
+Second derivatives (``torch.autograd.gradgradcheck``, the Hessians of the
+Newton methods) work: the hand-written backward recomputes ``xhat`` from the
+saved input with torch operations, so autograd differentiates the closed form.
 
 Example:
     >>> import torch
@@ -53,7 +53,6 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch.autograd.function import once_differentiable
 
 from trainlab.constraints import BOOL, POSITIVE, POSITIVE_INT, UNIT_CLOSED, Optional, check, fail
 
@@ -70,40 +69,49 @@ def _per_channel(v: Tensor, x: Tensor) -> Tensor:
     return v.view(1, -1) if x.dim() == 2 else v.view(1, -1, 1)
 
 
+def _normalized(x: Tensor, eps: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``(xhat, mu, sigma^2, 1/sqrt(sigma^2 + eps))`` per channel, with the biased batch variance."""
+    var, mean = torch.var_mean(x, dim=_channel_dims(x), correction=0)
+    inv_std = torch.rsqrt(var + eps)
+    return (x - _per_channel(mean, x)) * _per_channel(inv_std, x), mean, var, inv_std
+
+
 class BatchNormFunction(torch.autograd.Function):
-    """Training-mode batch norm: ``forward`` returns ``(y, mu, sigma^2)``; ``backward`` is the closed form."""
+    """Training-mode batch norm: ``forward`` returns ``(y, mu, sigma^2)``; ``backward`` is the closed form.
+
+    When a graph of the backward is being built (``create_graph=True``),
+    ``backward`` recomputes ``xhat`` from the saved input with torch operations,
+    so differentiating it again (double backward, Hessians) is autograd of the
+    closed form; otherwise it reuses ``xhat`` and ``1/sqrt(sigma^2 + eps)`` from the forward pass.
+    """
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float):  # type: ignore[override]
-        dims = _channel_dims(x)
-        mean = x.mean(dim=dims)
-        centered = x - _per_channel(mean, x)
-        var = (centered * centered).mean(dim=dims)
-        inv_std = torch.rsqrt(var + eps)
-        xhat = centered * _per_channel(inv_std, x)
+        xhat, mean, var, inv_std = _normalized(x, eps)
         y = xhat
         if weight is not None:
             y = y * _per_channel(weight, x)
         if bias is not None:
             y = y + _per_channel(bias, x)
-        ctx.save_for_backward(xhat, inv_std, weight)
-        ctx.has_bias = bias is not None
+        ctx.save_for_backward(x, weight, xhat, inv_std)
+        ctx.eps, ctx.has_bias = eps, bias is not None
         ctx.mark_non_differentiable(mean, var)
         return y, mean, var
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, grad_y: Tensor, _grad_mean: Tensor, _grad_var: Tensor):  # type: ignore[override]
-        xhat, inv_std, weight = ctx.saved_tensors
-        dims = _channel_dims(xhat)
-        m = xhat.numel() // xhat.shape[1]
+        x, weight, xhat, inv_std = ctx.saved_tensors
+        if torch.is_grad_enabled():  # double backward: xhat as a function of x
+            xhat, _, _, inv_std = _normalized(x, ctx.eps)
+        dims = _channel_dims(x)
+        m = x.numel() // x.shape[1]
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_xhat = grad_y * _per_channel(weight, xhat) if weight is not None else grad_y
+            grad_xhat = grad_y * _per_channel(weight, x) if weight is not None else grad_y
             sum_g = grad_xhat.sum(dim=dims)
             sum_gx = (grad_xhat * xhat).sum(dim=dims)
-            grad_x = _per_channel(inv_std / m, xhat) * (
-                m * grad_xhat - _per_channel(sum_g, xhat) - xhat * _per_channel(sum_gx, xhat)
+            grad_x = _per_channel(inv_std / m, x) * (
+                m * grad_xhat - _per_channel(sum_g, x) - xhat * _per_channel(sum_gx, x)
             )
         if weight is not None and ctx.needs_input_grad[1]:
             grad_weight = (grad_y * xhat).sum(dim=dims)

@@ -155,8 +155,7 @@ def load_run(run: str) -> tuple[torch.nn.Module, Normalization, Any]:
     else:  # a run from before normalization.json: the split is a function of the config
         parts, ds = _rebuild(config)
         norm = normalization_of(parts, ds, config.data, config.target)
-    model = MLP([len(norm.feature_mean), *config.hidden, norm.n_outputs], activation=config.activation,
-                dropout=config.dropout)
+    model = MLP([len(norm.feature_mean), *config.hidden, norm.n_outputs], **config.model_options())
     model.load_state_dict(torch.load(layout.model, weights_only=True))
     model.eval()
     return model, norm, config

@@ -60,6 +60,7 @@ from trainlab.train.run_checks import (
     DENSE_HESSIAN_LIMIT,
     check_loss,
     check_optimizer,
+    check_batch_norm_batches,
     check_options_apply,
     check_source,
     dense_hessian_bytes,
@@ -105,7 +106,7 @@ class RunConfig:
     samples: int | None = None  # points of a lecture target
     hidden: list[int] = field(default_factory=lambda: [64, 64])
     activation: str = "relu"
-    dropout: float = 0.0
+    dropout: float | list[float] = 0.0  # drop probability, or one per hidden layer
     optimizer: str = "adam"
     lr: float = 1e-3
     loss: str = "auto"  # "auto": cross_entropy for classification, mse otherwise
@@ -125,6 +126,13 @@ class RunConfig:
     schedule_settings: dict[str, str] = field(default_factory=dict)  # its arguments, as text
     warmup: int = 0  # steps of linear warm-up in front of the schedule (or of the constant lr)
     normalize: str = "standard"  # input normalization fitted on the training split: none, standard, pca, zca
+    dropout_form: str = "inverted"  # or "standard" (scaled by the keep probability at inference)
+    batch_norm: bool = False  # BatchNorm1d before each hidden activation
+
+    def model_options(self) -> dict[str, Any]:
+        """The MLP's keyword arguments besides its widths."""
+        return {"activation": self.activation, "dropout": self.dropout, "dropout_form": self.dropout_form,
+                "batch_norm": self.batch_norm}
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -157,7 +165,9 @@ class _Built:
         classify = ds.task == "classification"
         loss = ("cross_entropy" if classify else "mse") if c.loss == "auto" else c.loss
         check_loss(loss, ds.name, classify)
-        self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], activation=c.activation, dropout=c.dropout)
+        self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], **c.model_options())
+        if c.batch_norm:
+            check_batch_norm_batches(c.batch_size, len(self.parts.train))
         check_optimizer(c, self.model)
         optimizer = build_run_optimizer(c.optimizer, self.model.parameters(), c.lr, c.momentum, c.weight_decay)
         n = len(self.parts.train)

@@ -68,6 +68,14 @@ def check_options_apply(c: Any) -> None:
              "the points of a lecture target)", c.samples)
 
 
+def check_batch_norm_batches(batch_size: int | None, n_train: int) -> None:
+    """Batch norm needs two examples in every training batch (one value per channel has no variance)."""
+    size = n_train if batch_size is None else batch_size
+    if size < 2 or n_train % size == 1:
+        fail("start_run", "batch_size", f"a size that leaves no training batch of one example with batch norm "
+             f"({n_train} training examples; batch norm cannot normalize a single value)", batch_size)
+
+
 def check_loss(loss: str, data: str, classify: bool) -> None:
     """A loss that fits the task: class labels need cross-entropy, numbers a regression loss."""
     if classify and loss not in _CLASSIFICATION_LOSSES:
