@@ -17,11 +17,15 @@ Example:
     >>> from trainlab.diagnose import hessian
     >>> w = torch.tensor([0.0, 0.0], dtype=torch.float64, requires_grad=True)
     >>> saddle = lambda: w[0] ** 2 - w[1] ** 2
-    >>> hessian.eigenvalues(saddle, [w], k=1, which="both").values.tolist()
+    >>> [round(v, 12) for v in hessian.eigenvalues(saddle, [w], k=1, which="both").values.tolist()]
     [2.0, -2.0]
 """
 
+from trainlab.diagnose.critical import CriticalPoint, classify_critical_point
 from trainlab.diagnose.hvp import ModelLoss, hvp, model_loss
 from trainlab.diagnose.spectrum import DENSE_HESSIAN_LIMIT, Spectrum, dense_hessian, eigenvalues
+from trainlab.diagnose.stochastic import SpectralDensity, TraceEstimate, density, trace
 
-__all__ = ["DENSE_HESSIAN_LIMIT", "ModelLoss", "Spectrum", "dense_hessian", "eigenvalues", "hvp", "model_loss"]
+__all__ = ["DENSE_HESSIAN_LIMIT", "CriticalPoint", "ModelLoss", "SpectralDensity", "Spectrum", "TraceEstimate",
+           "classify_critical_point", "dense_hessian",
+           "density", "eigenvalues", "hvp", "model_loss", "trace"]
