@@ -18,7 +18,10 @@ SIAM J. Matrix Anal. Appl.) keeps the ``keep`` Ritz vectors nearest the wanted
 end(s) and the vectors ahead, with ``H`` = their Ritz values on the diagonal
 bordered by the coupling ``H[j:, :j] S``. A breakdown (``A`` maps the basis into
 itself) continues from a random vector orthogonal to the basis, so repeated
-eigenvalues and a whole spectrum (``max_basis = n``) are found.
+eigenvalues and a whole spectrum (``max_basis = n``) are found: the search goes on
+while the latest completed block brings a value beyond the wanted ones of the
+blocks before it (each block holds one copy of a repeated eigenvalue, so the next
+may hold another).
 
 Memory: ``max_basis + block`` vectors of ``n`` numbers in the operator's dtype.
 
@@ -40,6 +43,8 @@ import torch
 from torch import Tensor
 
 __all__ = ["LanczosResult", "extreme_eigenpairs", "random_unit", "tridiagonal"]
+
+YOUNG_BLOCK = 10  # products after which a block started at a breakdown is an ordinary Krylov search
 
 
 @dataclass
@@ -80,6 +85,7 @@ class _Basis:
         self.size = 0  # vectors in the basis
         self.done = 0  # vectors already multiplied by A
         self.products = 0
+        self.blocks = [0]  # where each block starts: a breakdown starts a new one from a random vector
         self.tiny = 100 * torch.finfo(dtype).eps
 
     def append(self, w: Tensor, scale: float) -> bool:
@@ -162,12 +168,14 @@ def extreme_eigenpairs(
             basis.multiply_next()
             if basis.done == basis.size and basis.size < n:  # breakdown: A keeps the span invariant
                 basis.append_random()
+                basis.blocks.append(basis.done)
             if basis.done < total or not _check_now(basis.done, max_basis, n):
                 continue
             theta, s, residual = basis.ritz()
             idx = _wanted(basis.done, largest, smallest)
             scale = float(theta.abs().max())
-            ok = bool((residual[idx] <= tol * scale).all()) or basis.done == n
+            ok = bool((residual[idx] <= tol * scale).all()) and _complete(basis, largest, smallest, tol * scale)
+            ok = ok or basis.done == n
             if ok or basis.products >= max_products:
                 if not ok:
                     warnings.warn(f"Lanczos stopped after {basis.products} products (max_products) before every "
@@ -182,6 +190,26 @@ def extreme_eigenpairs(
             y = (s[:, idx].T.to(dtype=dtype, device=device)) @ basis.V[: basis.done]
             return LanczosResult(theta[idx], y, residual[idx], basis.products, True)
         _restart(basis, theta, s, largest, smallest, total, max_basis)
+
+
+def _complete(basis: _Basis, largest: int, smallest: int, slack: float) -> bool:
+    """After a breakdown, may the search stop?
+
+    A block started from a random vector orthogonal to the earlier blocks holds one
+    copy of every distinct eigenvalue left in their complement. So once a completed
+    block (one that broke down) brings nothing beyond the wanted values of the
+    blocks before it, nothing left does; while it does, the block after it must
+    complete too, or grow into an ordinary Krylov search (``YOUNG_BLOCK`` products).
+    """
+    starts = basis.blocks
+    if len(starts) == 1 or basis.done - starts[-1] >= YOUNG_BLOCK:
+        return True
+    last, current = starts[-2], starts[-1]
+    old = torch.linalg.eigvalsh(basis.H[:last, :last])
+    new = torch.linalg.eigvalsh(basis.H[last:current, last:current])
+    if largest and (len(old) < largest or float(new[-1]) > float(old[-largest]) + slack):
+        return False
+    return not (smallest and (len(old) < smallest or float(new[0]) < float(old[smallest - 1]) - slack))
 
 
 def _restart(basis: _Basis, theta: Tensor, s: Tensor, largest: int, smallest: int, total: int,
@@ -205,6 +233,7 @@ def _restart(basis: _Basis, theta: Tensor, s: Tensor, largest: int, smallest: in
     basis.H[keep: keep + a, :keep] = coupling
     basis.H[:keep, keep: keep + a] = coupling.T
     basis.size, basis.done = keep + a, keep
+    basis.blocks = [0]
 
 
 def tridiagonal(op: Callable[[Tensor], Tensor], start: Tensor, steps: int) -> tuple[Tensor, Tensor]:

@@ -12,9 +12,12 @@ with full reorthogonalization (``trainlab.diagnose.lanczos``) on ``v -> H v``
 ``tol`` bounds each Ritz pair's residual ``||H y - theta y|| <= tol * max|theta|``,
 so each eigenvalue is within ``tol * max|lambda|`` (usually far closer: the error
 is about the residual squared over the gap). In float32 ``tol`` is raised to
-``100 eps`` (1.2e-5), what products in float32 can resolve. ``block=b`` starts
-from ``b`` vectors: needed when a wanted eigenvalue is repeated (up to ``b`` times),
-as at symmetric initializations where hidden units are interchangeable.
+``100 eps`` (1.2e-5), what products in float32 can resolve. An eigenvalue repeated
+exactly (as at symmetric initializations, where hidden units are interchangeable)
+is found with all its copies: one Krylov space holds one copy, so after its
+breakdown the search goes on from a new random vector. ``block=b`` starts from
+``b`` vectors, which also separates eigenvalues repeated up to ``b`` times to
+round-off only.
 
 Memory: ``hvp``'s (one gradient's graph) plus the Lanczos basis, ``max_basis + block``
 vectors of ``n`` numbers (default ``max_basis`` = ``max(2 k + 10, k + 20)`` with
