@@ -22,7 +22,12 @@ plus ``v`` and the result: ``O(activations + 3 n)`` for ``n`` parameters, never
 
 ``FlatOperator`` wraps the product as a function of one flat vector (the
 parameters concatenated in ``params`` order, ``torch.cat([p.reshape(-1) ...])``)
-and counts the products it computes.
+and counts the products it computes. Within one call of ``eigenvalues``, ``trace``
+or ``density`` the loss and parameters do not change, so by default
+(``reuse_graph=True``) it builds the gradient's graph once (``create_graph=True``)
+and each product is one backward pass through it (``retain_graph=True``), as
+PyHessian does: about half the compute of a fresh product, for keeping that graph
+alive until the operator is dropped.
 
 Example:
     >>> import torch
@@ -167,7 +172,8 @@ class FlatOperator:
         ([2.0, -2.0], 1, 2)
     """
 
-    def __init__(self, loss_fn: Callable[[], Tensor], params: Sequence[Tensor], owner: str = "hvp"):
+    def __init__(self, loss_fn: Callable[[], Tensor], params: Sequence[Tensor], owner: str = "hvp",
+                 reuse_graph: bool = True):
         if not callable(loss_fn):
             fail(owner, "loss_fn", "a function of no arguments returning the scalar loss", loss_fn)
         self.loss_fn, self.params = loss_fn, check_params(owner, params)
@@ -176,8 +182,12 @@ class FlatOperator:
         self.n = sum(self.sizes)
         self.dtype, self.device = self.params[0].dtype, self.params[0].device
         self.count = 0
+        self._grads: list[tuple[int, Tensor]] | None = None
         with torch.enable_grad():  # a non-scalar loss is reported before any work
-            scalar_loss(owner, loss_fn())
+            loss = scalar_loss(owner, loss_fn())
+            if reuse_graph:
+                grads = torch.autograd.grad(loss, self.params, create_graph=True, allow_unused=True)
+                self._grads = [(i, g) for i, g in enumerate(grads) if g is not None and g.requires_grad]
 
     def split(self, x: Tensor) -> list[Tensor]:
         """A flat vector as tensors shaped like the parameters."""
@@ -189,4 +199,14 @@ class FlatOperator:
 
     def __call__(self, x: Tensor) -> Tensor:
         self.count += 1
-        return self.flatten(hvp(self.loss_fn, self.params, self.split(x.to(self.dtype))))
+        v = self.split(x.to(self.dtype))
+        if self._grads is None:
+            return self.flatten(hvp(self.loss_fn, self.params, v))
+        out = [torch.zeros_like(p) for p in self.params]
+        if self._grads:
+            with torch.enable_grad():
+                hv = torch.autograd.grad([g for _, g in self._grads], self.params,
+                                         grad_outputs=[v[i] for i, _ in self._grads], retain_graph=True,
+                                         allow_unused=True)
+            out = [torch.zeros_like(p) if h is None else h.detach() for p, h in zip(self.params, hv, strict=True)]
+        return self.flatten(out)

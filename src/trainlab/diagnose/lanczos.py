@@ -30,8 +30,8 @@ Example:
     >>> a = torch.diag(torch.arange(1.0, 101.0, dtype=torch.float64))
     >>> r = extreme_eigenpairs(lambda x: a @ x, 100, torch.float64, torch.device("cpu"), largest=2, smallest=1,
     ...                        generator=torch.Generator().manual_seed(0))
-    >>> [round(v, 6) for v in r.values.tolist()], r.converged, r.products
-    ([100.0, 99.0, 1.0], True, 56)
+    >>> [round(v, 6) for v in r.values.tolist()], r.converged, r.products < 100
+    ([100.0, 99.0, 1.0], True, True)
 """
 
 from __future__ import annotations
