@@ -45,7 +45,7 @@ from trainlab.diagnose.lanczos import extreme_eigenpairs
 from trainlab.diagnose.spectrum import effective_tol
 from trainlab.diagnose.stochastic import density
 
-__all__ = ["CriticalPoint", "classify_critical_point"]
+__all__ = ["CriticalPoint", "classify_critical_point", "gradient_norm", "verdict"]
 
 LANCZOS_TOL = 1e-7
 
@@ -64,9 +64,22 @@ class CriticalPoint:
     hvp_count: int
 
 
-def _grad_norm(loss_fn: Callable[[], Tensor], params: list[Tensor]) -> float:
+def verdict(smallest: float, largest: float, eig_tol: float) -> tuple[str, float]:
+    """The kind from the two ends of the spectrum, and the zero threshold ``eig_tol * max|lambda|``."""
+    zero = eig_tol * max(abs(smallest), abs(largest))
+    if smallest > zero:
+        return "minimum", zero
+    if largest < -zero:
+        return "maximum", zero
+    if smallest < -zero and largest > zero:
+        return "saddle", zero
+    return "degenerate", zero
+
+
+def gradient_norm(owner: str, loss_fn: Callable[[], Tensor], params: list[Tensor]) -> float:
+    """``||grad loss||`` over ``params`` (float64 accumulation)."""
     with torch.enable_grad():
-        grads = torch.autograd.grad(scalar_loss("classify_critical_point", loss_fn()), params, allow_unused=True)
+        grads = torch.autograd.grad(scalar_loss(owner, loss_fn()), params, allow_unused=True)
     norms = [torch.linalg.vector_norm(g.detach()).double() for g in grads if g is not None]
     return float(torch.linalg.vector_norm(torch.stack(norms))) if norms else 0.0
 
@@ -82,7 +95,7 @@ def classify_critical_point(
     check(owner, "eig_tol", eig_tol, Optional(NONNEGATIVE, none="100 times the Lanczos accuracy"))
     check(owner, "exact_limit", exact_limit, POSITIVE_INT)
     op = FlatOperator(loss_fn, params, owner)
-    gnorm = _grad_norm(loss_fn, op.params)
+    gnorm = gradient_norm(owner, loss_fn, op.params)
     if grad_tol is not None and not gnorm <= grad_tol:
         fail(owner, "params", f"a critical point, but the gradient there is not zero (norm {gnorm:.3g} > "
              f"grad_tol = {grad_tol:g})", f"parameters with gradient norm {gnorm:.3g}")
@@ -95,19 +108,11 @@ def classify_critical_point(
                            generator=generator)
     values = r.values.double()
     hi, lo = float(values.max()), float(values.min())
-    zero = eig_tol * max(abs(hi), abs(lo))
+    kind, zero = verdict(lo, hi, eig_tol)
     if exact:
         index, method = float((values < -zero).double().mean()), "exact"
     else:
         index = density(loss_fn, op.params, runs=runs, steps=steps, generator=generator).fraction_below(-zero)
         method = "slq"
-    if lo > zero:
-        kind = "minimum"
-    elif hi < -zero:
-        kind = "maximum"
-    elif lo < -zero and hi > zero:
-        kind = "saddle"
-    else:
-        kind = "degenerate"
     hvps = op.count + (runs * min(steps, op.n) if not exact else 0)
     return CriticalPoint(kind, index, gnorm, lo, hi, zero, method, hvps)

@@ -101,8 +101,8 @@ def eigenvalues(
     op = FlatOperator(loss_fn, params, "eigenvalues")
     ends = 2 if which == "both" else 1
     if k * ends > op.n:
-        fail("eigenvalues", "k", f"an integer in [1, {op.n // ends}] (the parameters number {op.n}"
-             f"{'; which=both asks for 2 k eigenvalues' if ends == 2 else ''})", k)
+        fail("eigenvalues", "k", f"an integer in [1, {op.n // ends}] (the Hessian of the {op.n} parameters has "
+             f"{op.n} eigenvalues{'; which=both asks for 2 k' if ends == 2 else ''})", k)
     check("eigenvalues", "max_basis", max_basis, Optional(Interval(k * ends + 1, None, integer=True)))
     if start is not None and start.numel() != op.n:
         fail("eigenvalues", "start", f"a flat vector of {op.n} numbers (the parameters in order)",
