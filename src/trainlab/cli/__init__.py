@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "init": "trainlab.cli.init:init",
     "predict": "trainlab.cli.predict:predict",
     "evaluate": "trainlab.cli.predict:evaluate",
+    "diagnose": "trainlab.cli.diagnose:diagnose",
 }
 
 
@@ -58,5 +59,6 @@ def main() -> None:
       trainlab lr-find --data diabetes --model 64,64 --optimizer sgd
       trainlab predict runs/d --csv new.csv --out predictions.csv
       trainlab evaluate runs/d           # test loss in the data's own units
+      trainlab diagnose hessian runs/d   # Hessian spectrum ends, trace and density of the run's loss
     """
     os.environ.setdefault("MPLBACKEND", "Agg")
