@@ -102,7 +102,7 @@ class InformationRun:
 
 
 def information_plane(activation: str = "tanh", epochs: int = 1000, seed: int = 0, records: int = 30,
-                      lr: float = 1e-3, batch_size: int = 256) -> InformationRun:
+                      lr: float = 1e-3, batch_size: int = 256, kde_inputs: int = KDE_INPUTS) -> InformationRun:
     """Train the 12-10-7-5-4-3-2 net and measure every layer's information at log-spaced epochs."""
     check("information_plane", "activation", activation, Options(("tanh", "relu")))
     check("information_plane", "epochs", epochs, POSITIVE_INT)
@@ -127,7 +127,7 @@ def information_plane(activation: str = "tanh", epochs: int = 1000, seed: int = 
             F.cross_entropy(model(x[idx]), y[idx]).backward()
             optimizer.step()
     plane = information_trajectory(model, states, x, y, BINS, (-1.0, 1.0) if activation == "tanh" else None,
-                                   NOISE_VARIANCE, KDE_INPUTS, seed=seed)
+                                   NOISE_VARIANCE, kde_inputs, seed=seed)
     with torch.no_grad():
         guess = model(x).argmax(1)
     return InformationRun(activation, seed, at, plane.layers, plane.binned, plane.kde,
@@ -156,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> list[InformationRun]:
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--records", type=int, default=30)
+    parser.add_argument("--kde-inputs", type=int, default=KDE_INPUTS)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for tiny nets)")
     parser.add_argument("--out", default="out/diagnostics")
     args = parser.parse_args(argv)
@@ -164,13 +165,13 @@ def main(argv: Sequence[str] | None = None) -> list[InformationRun]:
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        runs = [information_plane(a, args.epochs, s, args.records) for a in ("tanh", "relu")
-                for s in range(args.seeds)]
+        runs = [information_plane(a, args.epochs, s, args.records, kde_inputs=args.kde_inputs)
+                for a in ("tanh", "relu") for s in range(args.seeds)]
     finally:
         torch.set_num_threads(threads)
     summary = summarize(runs)
     payload = {"epochs": args.epochs, "seeds": args.seeds, "bins": BINS, "noise_variance": NOISE_VARIANCE,
-               "kde_inputs": KDE_INPUTS, "compression_bits_mean_std": summary,
+               "kde_inputs": args.kde_inputs, "compression_bits_mean_std": summary,
                "accuracy": {a: {"train": [r.train_accuracy for r in runs if r.activation == a],
                                 "test": [r.test_accuracy for r in runs if r.activation == a]}
                             for a in ("tanh", "relu")},

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib import colors
 
 from trainlab.report.figures import new_figure, save
 
@@ -19,13 +20,14 @@ def plot_spectral_bias(runs: Sequence[Any], path: str | Path, threshold: float =
     errors = np.array([r.errors for r in runs])  # (seeds, records, frequencies)
     steps, ks = np.asarray(runs[0].steps), runs[0].frequencies
     mean = errors.mean(axis=0)
-    image = heat.imshow(mean.T, aspect="auto", origin="lower", cmap="magma_r", vmin=0, vmax=1,
+    image = heat.imshow(np.clip(mean.T, 1e-2, None), aspect="auto", origin="lower", cmap="magma_r",
+                        norm=colors.LogNorm(vmin=1e-2, vmax=1),
                         extent=(steps[0], steps[-1], -0.5, len(ks) - 0.5), interpolation="nearest")
     heat.set_yticks(range(len(ks)), [str(k) for k in ks])
     heat.set_xlabel("training step")
     heat.set_ylabel("frequency k")
     heat.set_title(f"|residual_k| / |target_k|, mean of {len(runs)} seeds", fontsize=10)
-    fig.colorbar(image, ax=heat, label="relative error")
+    fig.colorbar(image, ax=heat, label="relative error (log scale)")
     colours = [f"C{j}" for j in range(len(ks))]
     for j, k in enumerate(ks):
         curves.plot(steps, mean[:, j], color=colours[j], label=f"k = {k}")
