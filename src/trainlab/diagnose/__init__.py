@@ -1,1 +1,7 @@
-"""Diagnostics of a network's loss: Hessian spectrum, loss landscapes, information plane, spectral bias."""
+"""Diagnostics of a network's loss: the Hessian's spectrum, trace and density, critical points, curvature.
+
+Example:
+    >>> from trainlab.diagnose import hessian
+    >>> callable(hessian.eigenvalues)
+    True
+"""
