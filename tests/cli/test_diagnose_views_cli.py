@@ -57,13 +57,13 @@ def test_plane_centre_is_the_final_model_and_the_path_ends_there(run_dir):
     run, _ = run_dir
     result = CliRunner().invoke(plane, [run, "--points", "5"])
     assert result.exit_code == 0, result.output
-    data = _read(run, "plane")
+    data = _read(run, "plane-pca")
     assert data["center_loss"] == pytest.approx(_train_loss(run), rel=1e-6)
     assert data["path_labels"][0] == "initialization" and data["path_labels"][-1] == "final model"
     assert len(data["path"]) == len(data["path_labels"]) == 8  # init, six checkpoints, final
     assert data["path"][-1] == pytest.approx([0.0, 0.0], abs=1e-6)
     filtered = CliRunner().invoke(plane, [run, "--points", "3", "--directions", "filter", "--span", "0.1"])
-    assert filtered.exit_code == 0 and _read(run, "plane")["alphas"] == pytest.approx([-0.1, 0.0, 0.1])
+    assert filtered.exit_code == 0 and _read(run, "plane-filter")["alphas"] == pytest.approx([-0.1, 0.0, 0.1])
 
 
 def test_infoplane_measures_each_layer_at_each_checkpoint(run_dir):

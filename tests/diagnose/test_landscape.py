@@ -75,6 +75,9 @@ def test_line_barrier_is_zero_for_a_convex_loss_and_positive_over_a_bump():
     assert convex.barrier == pytest.approx(0.0, abs=1e-12)
     bump = landscape.LineResult([0.0, 0.5, 1.0], [1.0, 3.0, 0.0], None, "frozen", 1.0)
     assert bump.barrier == pytest.approx(2.5)
+    beyond = landscape.LineResult([-0.5, 0.0, 0.5, 1.0, 1.5], [9.0, 1.0, 0.8, 0.0, 5.0], None, "frozen", 1.0)
+    assert beyond.barrier == pytest.approx(0.3)  # only the points between the two models count
+    assert beyond.monotone and not bump.monotone
 
 
 def test_plane_centre_is_the_loss_at_the_solution_and_directions_are_filter_normalized():

@@ -81,7 +81,8 @@ def line(run_dir: str, points: int, start: str, alpha_range: tuple[float, float]
         name = "initialization" if start == "init" else f"step {run.checkpoints[0][0]}"
         payload = {"run": run.root, "start": name, "end": "final model", "loss": run.loss, **result.to_dict()}
         _write(run, "line", payload, plot_line, result)
-    click.echo(f"train loss {result.train[0]:.4g} -> {result.train[-1]:.4g}, barrier {result.barrier:.3g}")
+    click.echo(f"training loss {result.train[0]:.4g} at alpha {result.alphas[0]:g}, {result.train[-1]:.4g} at alpha "
+               f"{result.alphas[-1]:g}; barrier {result.barrier:.3g}")
 
 
 @click.command("plane")
@@ -98,7 +99,7 @@ def plane(run_dir: str, directions: str, points: int, span: float, seed: int, ba
     """Contour of the training loss on a 2-D slice around the final model, with the training path.
 
     The path is the initialization, the kept checkpoints and the final model,
-    projected on the slice's directions. Writes RUN_DIR/diagnose/plane.png and plane.json.
+    projected on the slice's directions. Writes RUN_DIR/diagnose/plane-DIRECTIONS.png and .json.
 
     \b
     Examples:
@@ -117,7 +118,7 @@ def plane(run_dir: str, directions: str, points: int, span: float, seed: int, ba
         except ImportError as err:
             raise click.ClickException(f"--directions hessian needs trainlab.diagnose.hessian ({err}).") from None
         payload = {"run": run.root, "path_labels": _labels(run), "loss": run.loss, **result.to_dict()}
-        _write(run, "plane", payload, plot_plane, result)
+        _write(run, f"plane-{directions}", payload, plot_plane, result)
     click.echo(f"loss at the final model {result.center_loss:.4g}; slice min {min(map(min, result.loss)):.4g}, "
                f"max {max(map(max, result.loss)):.4g}")
 

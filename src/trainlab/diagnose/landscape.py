@@ -72,14 +72,32 @@ class LineResult:
 
     @property
     def barrier(self) -> float:
-        """Largest rise of the training loss above the straight interpolation of its endpoints (0: none)."""
-        a0, a1 = self.alphas[0], self.alphas[-1]
-        l0, l1 = self.train[0], self.train[-1]
-        chord = [l0 + (a - a0) / (a1 - a0) * (l1 - l0) for a in self.alphas]
-        return max(0.0, max(t - c for t, c in zip(self.train, chord, strict=True)))
+        """Largest rise of the training loss above the chord between the two models (0: none).
+
+        ``max_a L(a) - ((1 - a) L(0) + a L(1))`` (the loss barrier of Frankle et al. 2020,
+        "Linear Mode Connectivity and the Lottery Ticket Hypothesis"); the chord joins the
+        losses at the points nearest ``alpha = 0`` and ``alpha = 1``, and only the points
+        between them count.
+        """
+        first, last = self._ends()
+        if last <= first:
+            return 0.0
+        a0, a1, l0, l1 = self.alphas[first], self.alphas[last], self.train[first], self.train[last]
+        return max(0.0, max(self.train[i] - (l0 + (self.alphas[i] - a0) / (a1 - a0) * (l1 - l0))
+                            for i in range(first, last + 1)))
+
+    def _ends(self) -> tuple[int, int]:
+        return (min(range(len(self.alphas)), key=lambda i: abs(self.alphas[i])),
+                min(range(len(self.alphas)), key=lambda i: abs(self.alphas[i] - 1)))
+
+    @property
+    def monotone(self) -> bool:
+        """Whether the training loss never rises from one model to the other (Goodfellow et al.'s finding)."""
+        first, last = self._ends()
+        return all(b <= a for a, b in zip(self.train[first:last], self.train[first + 1:last + 1], strict=True))
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "barrier": self.barrier}
+        return {**asdict(self), "barrier": self.barrier, "monotone": self.monotone}
 
 
 def line(model: nn.Module, theta_start: Theta, theta_end: Theta, data: Any, points: int = 25, *,

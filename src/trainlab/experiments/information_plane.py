@@ -153,9 +153,9 @@ def main(argv: Sequence[str] | None = None) -> list[InformationRun]:
 
     parser = argparse.ArgumentParser(prog="python -m trainlab.experiments.information_plane",
                                      description="Information plane of the 12-bit task (Shwartz-Ziv & Tishby 2017).")
-    parser.add_argument("--epochs", type=int, default=1000)
+    parser.add_argument("--epochs", type=int, default=500)
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--records", type=int, default=30)
+    parser.add_argument("--records", type=int, default=25)
     parser.add_argument("--kde-inputs", type=int, default=KDE_INPUTS)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for tiny nets)")
     parser.add_argument("--out", default="out/diagnostics")

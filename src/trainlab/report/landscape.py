@@ -22,7 +22,7 @@ def plot_line(result: Any, path: str | Path, title: str = "") -> Path:
     for a, name in ((0.0, "start"), (1.0, "end")):
         if result.alphas[0] <= a <= result.alphas[-1]:
             ax.axvline(a, color="grey", lw=0.8, ls=":")
-            ax.annotate(name, (a, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize=8)
+            ax.annotate(f" {name}", (a, 0.98), xycoords=("data", "axes fraction"), ha="left", va="top", fontsize=8)
     values = np.asarray(result.train + (result.validation or []), dtype=float)
     if values.min() > 0 and values.max() / values.min() > 100:
         ax.set_yscale("log")
@@ -42,11 +42,13 @@ def plot_plane(result: Any, path: str | Path, title: str = "") -> Path:
     positive = loss[np.isfinite(loss) & (loss > 0)]
     if positive.size and positive.max() / positive.min() > 10:
         levels = np.geomspace(positive.min(), positive.max(), 25)
-        filled = ax.contourf(a, b, loss, levels=levels, norm=colors.LogNorm(), cmap="viridis", extend="both")
+        filled = ax.contourf(a, b, loss, levels=levels, norm=colors.LogNorm(), cmap="viridis")
+        ticks = np.geomspace(positive.min(), positive.max(), 6)
     else:
         filled = ax.contourf(a, b, loss, levels=25, cmap="viridis")
+        ticks = None
     ax.contour(a, b, loss, levels=filled.levels[::3], colors="white", linewidths=0.4, alpha=0.6)
-    fig.colorbar(filled, ax=ax, label="loss")
+    fig.colorbar(filled, ax=ax, label="loss", ticks=ticks, format="%.3g")
     ax.plot([0], [0], marker="*", color="red", markersize=12, label="centre", ls="none")
     if result.path is not None:
         route = np.asarray(result.path)
