@@ -93,11 +93,11 @@ class StackedMLP(nn.Module):
 
     @classmethod
     def from_models(cls, models: Sequence[MLP]) -> StackedMLP:
-        """Stack MLPs of equal widths and activation (no dropout), each becoming one run."""
+        """Stack MLPs of equal widths and activation (no dropout or batch norm), each becoming one run."""
         if not models or any(m.widths != models[0].widths or m.activation != models[0].activation
-                             or m.dropout for m in models):
+                             or m.dropout or m.batch_norm for m in models):
             fail("StackedMLP.from_models", "models",
-                 "a non-empty list of MLPs with equal widths and activation and no dropout", models)
+                 "a non-empty list of MLPs with equal widths and activation and no dropout or batch norm", models)
         layers = [m.linears() for m in models]
         weights = [torch.stack([ls[i].weight for ls in layers]) for i in range(len(layers[0]))]
         biases = [torch.stack([ls[i].bias for ls in layers]) for i in range(len(layers[0]))]
