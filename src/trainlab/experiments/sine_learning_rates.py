@@ -105,10 +105,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
+    threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result = run_sine_learning_rates(seeds=args.seeds, epochs=args.epochs)
+    try:
+        result = run_sine_learning_rates(seeds=args.seeds, epochs=args.epochs)
+    finally:
+        torch.set_num_threads(threads)
     result.plot(out / "sine-learning-rates.png")
     numbers = {"rates": result.rates, "epochs": args.epochs, "seeds": args.seeds, "results": result.summary()}
     atomic_write_text(out / "sine-learning-rates.json", json.dumps(numbers, indent=1))
