@@ -74,7 +74,10 @@ def test_decoupled_weight_decay_around_adam_is_torch_adamw_with_two_groups_and_a
     a = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(), torch.nn.Linear(5, 1)).double()
     b = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(), torch.nn.Linear(5, 1)).double()
     b.load_state_dict(a.state_dict())
-    groups = lambda m: [{"params": m[0].parameters(), "lr": 1e-2}, {"params": m[2].parameters(), "lr": 3e-3}]  # noqa: E731
+
+    def groups(m):
+        return [{"params": m[0].parameters(), "lr": 1e-2}, {"params": m[2].parameters(), "lr": 3e-3}]
+
     mine = DecoupledWeightDecay(torch.optim.Adam(groups(a)), a, 0.1, include_bias=True)
     ref = torch.optim.AdamW(groups(b), weight_decay=0.1)
     for t in range(40):

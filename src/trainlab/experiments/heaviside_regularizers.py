@@ -30,8 +30,6 @@ Example:
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +37,8 @@ from typing import Any
 
 import torch
 
-from trainlab.atomic import atomic_write, atomic_write_text
-from trainlab.experiments.target_fits import Fit, fit_target, summarize, target_data
+from trainlab.atomic import atomic_write
+from trainlab.experiments.target_fits import Fit, fit_target, run_demo, summarize, target_data
 from trainlab.nn import MLP
 from trainlab.regularize import L1, L2
 from trainlab.train import seed_everything
@@ -138,28 +136,16 @@ def run_heaviside_regularizers(depths: Sequence[int] = (2, 3), seeds: int = 3, e
     return HeavisideResult(fits, train, test, epochs)
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, object]:
-    parser = argparse.ArgumentParser(prog="python -m trainlab.experiments.heaviside_regularizers",
-                                     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="out/regularization")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        result = run_heaviside_regularizers(seeds=args.seeds, epochs=args.epochs)
-    finally:
-        torch.set_num_threads(threads)
+def _write(out: Path, seeds: int, epochs: int) -> dict[str, object]:
+    result = run_heaviside_regularizers(seeds=seeds, epochs=epochs)
     result.plot(out / "heaviside-regularizers.png")
-    numbers = {"epochs": args.epochs, "seeds": args.seeds, "lr": LR, "alpha": ALPHA,
-               "dropout": {str(k): v for k, v in DROPOUT.items()}, "results": result.summary()}
-    atomic_write_text(out / "heaviside-regularizers.json", json.dumps(numbers, indent=1))
-    print(json.dumps(numbers, indent=1))
-    return numbers
+    return {"epochs": epochs, "seeds": seeds, "lr": LR, "alpha": ALPHA,
+            "dropout": {str(k): v for k, v in DROPOUT.items()}, "results": result.summary()}
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, object]:
+    return run_demo(argv, "trainlab.experiments.heaviside_regularizers", __doc__, "heaviside-regularizers", 3, 1000,
+                    _write)
 
 
 if __name__ == "__main__":

@@ -21,16 +21,14 @@ Example:
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from trainlab.atomic import atomic_write, atomic_write_text
-from trainlab.experiments.target_fits import Fit, fit_target, summarize, target_data
+from trainlab.atomic import atomic_write
+from trainlab.experiments.target_fits import Fit, fit_target, run_demo, summarize, target_data
 from trainlab.nn import MLP
 from trainlab.train import seed_everything
 
@@ -97,27 +95,14 @@ def run_sine_learning_rates(rates: Mapping[str, float] = RATES, seeds: int = 5, 
     return SineRatesResult(dict(rates), fits, train, test, epochs)
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, object]:
-    parser = argparse.ArgumentParser(prog="python -m trainlab.experiments.sine_learning_rates", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="out/regularization")
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        result = run_sine_learning_rates(seeds=args.seeds, epochs=args.epochs)
-    finally:
-        torch.set_num_threads(threads)
+def _write(out: Path, seeds: int, epochs: int) -> dict[str, object]:
+    result = run_sine_learning_rates(seeds=seeds, epochs=epochs)
     result.plot(out / "sine-learning-rates.png")
-    numbers = {"rates": result.rates, "epochs": args.epochs, "seeds": args.seeds, "results": result.summary()}
-    atomic_write_text(out / "sine-learning-rates.json", json.dumps(numbers, indent=1))
-    print(json.dumps(numbers, indent=1))
-    return numbers
+    return {"rates": result.rates, "epochs": epochs, "seeds": seeds, "results": result.summary()}
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, object]:
+    return run_demo(argv, "trainlab.experiments.sine_learning_rates", __doc__, "sine-learning-rates", 5, 1000, _write)
 
 
 if __name__ == "__main__":

@@ -18,18 +18,23 @@ Example:
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from trainlab.atomic import atomic_write_text
 from trainlab.data import make_target
 from trainlab.train import Trainer
 
-__all__ = ["Fit", "fit_target", "summarize", "target_data"]
+__all__ = ["Fit", "fit_target", "run_demo", "summarize", "target_data"]
 
 Pair = tuple[Tensor, Tensor]
 
@@ -68,8 +73,33 @@ def fit_target(model: nn.Module, optimizer: Any, train: Pair, test: Pair, epochs
 
 
 def summarize(values: list[float]) -> dict[str, float]:
-    """Mean and (sample) standard deviation, NaN-free: a diverged run counts as ``inf``."""
+    """Mean, (sample) standard deviation and the values; a diverged run (NaN or inf) makes the mean ``inf``."""
     v = np.asarray([x if math.isfinite(x) else math.inf for x in values], dtype=np.float64)
     if not np.isfinite(v).all():
-        return {"mean": math.inf, "std": math.nan, "n": len(values)}
-    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "n": len(values)}
+        return {"mean": math.inf, "std": math.nan, "n": len(values), "values": v.tolist()}
+    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "n": len(values),
+            "values": v.tolist()}
+
+
+def run_demo(argv: Sequence[str] | None, module: str, doc: str | None, name: str, seeds: int, epochs: int,
+             write: Callable[[Path, int, int], dict[str, Any]]) -> dict[str, Any]:
+    """The command of a demonstration: ``--out --seeds --epochs --threads``; ``write(out, seeds, epochs)``
+    draws the figure and returns the numbers, saved as ``out/NAME.json`` and printed."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="out/regularization")
+    parser.add_argument("--seeds", type=int, default=seeds)
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        numbers = write(out, args.seeds, args.epochs)
+    finally:
+        torch.set_num_threads(threads)
+    atomic_write_text(out / f"{name}.json", json.dumps(numbers, indent=1))
+    print(json.dumps(numbers, indent=1))
+    return numbers

@@ -90,8 +90,8 @@ class WeightPenalty(Penalty):
     def __call__(self, model: nn.Module, output: Tensor | None = None, target: Tensor | None = None) -> Tensor:
         found = [(n, p, s) for n, p, s in self.parameters(model) if s != 0.0]
         if not found:
-            p = next(model.parameters(), None)
-            return torch.zeros((), dtype=p.dtype if p is not None else None, device=p.device if p is not None else None)
+            p = next(model.parameters(), torch.zeros(()))
+            return torch.zeros((), dtype=p.dtype, device=p.device)
         terms = [s * self.term(p, n) for n, p, s in found]
         return sum(terms[1:], terms[0])
 
