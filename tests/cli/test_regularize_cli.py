@@ -56,10 +56,10 @@ def test_weight_decay_works_with_optimizers_with_and_without_their_own(tmp_path,
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (["--l1", "-1"], "Invalid value for '--l1': must be None (none) or a float in the range [0, inf). Got -1.0"),
+    (["--l1", "-1"], "Invalid value for '--l1': must be None (off) or a float in the range [0, inf). Got -1.0"),
     (["--l2", "-0.5"], "'--l2'"),
     (["--weight-decay", "-0.5"], "'--weight-decay'"),
-    (["--label-smoothing", "1.5"], "'--label-smoothing': must be None (none) or a float in the range [0, 1]"),
+    (["--label-smoothing", "1.5"], "'--label-smoothing': must be None (off) or a float in the range [0, 1]"),
     (["--data", "diabetes", "--label-smoothing", "0.1"], "'--label-smoothing': must be left out for a mse run"),
 ])
 def test_bad_regularization_options_are_one_clear_error(tmp_path, args, words):

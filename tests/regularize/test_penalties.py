@@ -8,7 +8,15 @@ import torch
 from sklearn.linear_model import Lasso, Ridge
 
 from trainlab.constraints import InvalidArgument
-from trainlab.regularize import L1, L2, DecoupledWeightDecay, ProximalL1, penalized, weight_sparsity
+from trainlab.regularize import (
+    L1,
+    L2,
+    DecoupledWeightDecay,
+    ProximalL1,
+    parameter_groups,
+    penalized,
+    weight_sparsity,
+)
 from trainlab.train import Trainer
 
 
@@ -141,6 +149,22 @@ def test_penalties_skip_biases_and_norm_layers_by_class_not_by_name():
     squares = [w.pow(2).sum() for w in (net.gain, net.fc.weight, net.norm.weight)]
     expected = 0.5 * (0.5 * squares[0] + 0.25 * squares[1] + 0.5 * squares[2])
     torch.testing.assert_close(value, expected)
+
+
+def test_parameter_groups_give_the_optimizer_the_penalties_rules_and_adamw_leaves_biases_alone():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.LayerNorm(4), torch.nn.Linear(4, 1)).double()
+    groups = parameter_groups(net, 0.1, layers={"2": 0.5})
+    assert [g["weight_decay"] for g in groups] == [0.1, 0.5, 0.0]
+    assert sorted(id(p) for g in groups for p in g["params"]) == sorted(id(p) for p in net.parameters())
+    before = {n: p.detach().clone() for n, p in net.named_parameters()}
+    opt = torch.optim.AdamW(groups, lr=0.1)
+    for p in net.parameters():
+        p.grad = torch.zeros_like(p)  # zero gradient: only the decay moves a parameter
+    opt.step()
+    moved = {n for n, p in net.named_parameters() if not torch.equal(p, before[n])}
+    assert moved == {"0.weight", "2.weight"}
+    torch.testing.assert_close(net[2].weight, before["2.weight"] * (1 - 0.1 * 0.5))
 
 
 @pytest.mark.parametrize(("make", "name"), [

@@ -31,12 +31,12 @@ from trainlab.regularize.labels import LabelSmoothing, label_smoothing_cross_ent
 from trainlab.regularize.noise import GradientNoise, WeightNoise
 from trainlab.regularize.penalties import L1, L2, Penalty, SumPenalty, WeightPenalty, weight_sparsity
 from trainlab.regularize.reference import Tie, ToReference, share_parameters
-from trainlab.regularize.select import NORM_TYPES, is_norm, penalized
+from trainlab.regularize.select import NORM_TYPES, is_norm, parameter_groups, penalized
 from trainlab.regularize.wrapper import StepWrapper
 
 __all__ = [
     "ActivityL1", "DecoupledWeightDecay", "GradientNoise", "L1", "L2", "LabelSmoothing", "NORM_TYPES", "Penalty",
     "ProximalL1", "StepWrapper", "SumPenalty", "Tie", "ToReference", "WeightNoise", "WeightPenalty",
-    "activation_sparsity", "is_norm", "label_smoothing_cross_entropy", "penalized", "share_parameters",
+    "activation_sparsity", "is_norm", "label_smoothing_cross_entropy", "parameter_groups", "penalized", "share_parameters",
     "soft_threshold", "weight_sparsity",
 ]

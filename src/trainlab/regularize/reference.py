@@ -15,7 +15,7 @@ Example:
     >>> a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
     >>> share_parameters(b, a); b.weight is a.weight
     True
-    >>> float(Tie(a, b, 1.0)(None))
+    >>> Tie(a, b, 1.0)(None).item()
     0.0
 """
 
@@ -71,7 +71,10 @@ class ToReference(WeightPenalty):
 
 
 class Tie(Penalty):
-    """``(alpha / 2) sum ||theta_a - theta_b||^2`` over the same-named parameters of modules ``a`` and ``b``."""
+    """``(alpha / 2) sum ||theta_a - theta_b||^2`` over the same-named parameters of modules ``a`` and ``b``.
+
+    Every pair by default; ``include_bias=False`` leaves out those registered as ``bias``.
+    """
 
     def __init__(self, a: nn.Module, b: nn.Module, strength: float, include_bias: bool = True) -> None:
         check("Tie", "a", a, _MODULE)
@@ -81,7 +84,7 @@ class Tie(Penalty):
         if set(pa) != set(pb) or any(pa[k].shape != pb[k].shape for k in pa):
             fail("Tie", "b", f"a module with the parameter shapes of a "
                  f"({ {k: tuple(v.shape) for k, v in pa.items()} })", {k: tuple(v.shape) for k, v in pb.items()})
-        self.pairs = [(pa[k], pb[k]) for k in pa if include_bias or not k.endswith("bias")]
+        self.pairs = [(pa[k], pb[k]) for k in pa if include_bias or k.rpartition(".")[2] != "bias"]
         self.strength = float(strength)
 
     def __call__(self, model: nn.Module | None = None, output: Tensor | None = None,

@@ -21,6 +21,10 @@ Per-layer strengths: ``layers={"0": 1e-3, "4": 0.0}`` maps module names (as in
 the longest matching name wins, others get the default ``strength``. A name that
 is no module of the model is an error naming ``layers``.
 
+``parameter_groups(model, weight_decay)`` applies the same rules to an optimizer's own
+weight decay: torch parameter groups with ``weight_decay`` set per group (0 for biases
+and normalization layers), e.g. ``torch.optim.AdamW(parameter_groups(model, 1e-2), lr=1e-3)``.
+
 Example:
     >>> import torch
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.LayerNorm(3), torch.nn.Linear(3, 1))
@@ -28,6 +32,8 @@ Example:
     ['0.weight', '2.weight']
     >>> [(name, s) for name, _, s in penalized(net, 1.0, layers={"2": 0.5}, include_bias=True)]
     [('0.weight', 1.0), ('0.bias', 1.0), ('2.weight', 0.5), ('2.bias', 0.5)]
+    >>> [(len(g["params"]), g["weight_decay"]) for g in parameter_groups(net, 1e-2)]
+    [(2, 0.01), (4, 0.0)]
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from torch.nn.modules.batchnorm import _NormBase
 
 from trainlab.constraints import NONNEGATIVE, Satisfies, check, fail
 
-__all__ = ["NORM_TYPES", "is_norm", "penalized", "STRENGTH", "check_strengths"]
+__all__ = ["NORM_TYPES", "is_norm", "parameter_groups", "penalized", "STRENGTH", "check_strengths"]
 
 NORM_TYPES: tuple[type[nn.Module], ...] = (_NormBase, nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm) + (
     (nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ())
@@ -104,3 +110,26 @@ def penalized(
             name = f"{mod_name}.{local}" if mod_name else local
             out.append((name, p, _strength_of(mod_name, strength, layers)))
     return out
+
+
+def parameter_groups(
+    model: nn.Module,
+    weight_decay: float,
+    layers: Mapping[str, float] | None = None,
+    include_bias: bool = False,
+    include_norm: bool = False,
+    norm_types: Sequence[type] = (),
+) -> list[dict[str, Any]]:
+    """Optimizer parameter groups, one per distinct ``weight_decay``; the parameters ``penalized``
+    leaves out (biases, normalization layers) go to a last group with ``weight_decay=0``."""
+    check_strengths("parameter_groups", weight_decay, layers)
+    chosen = penalized(model, float(weight_decay), layers, include_bias, include_norm, norm_types,
+                       owner="parameter_groups")
+    strength = {id(p): s for _, p, s in chosen}
+    groups: dict[float, list[Tensor]] = {}
+    for _, p, s in chosen:
+        groups.setdefault(s, []).append(p)
+    rest = [p for p in dict.fromkeys(model.parameters()) if id(p) not in strength]
+    out = [{"params": ps, "weight_decay": s} for s, ps in groups.items() if s != 0.0]
+    zero = groups.get(0.0, []) + rest
+    return out + ([{"params": zero, "weight_decay": 0.0}] if zero else [])

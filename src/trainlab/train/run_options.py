@@ -44,7 +44,7 @@ from trainlab.schedules import registry as schedules
 
 __all__ = ["RATE_FIELDS", "build_run_optimizer", "run_penalty", "run_schedule", "takes_weight_decay"]
 
-_STRENGTH = Optional(NONNEGATIVE, none="none")
+_STRENGTH = Optional(NONNEGATIVE, none="off")
 RATE_FIELDS = ("init", "value", "peak")  # the argument of a schedule that is its learning rate
 _HORIZON_FIELDS = ("steps", "total_steps")
 
@@ -78,7 +78,7 @@ def run_penalty(c: Any, loss: str) -> Penalty | None:
     optimizer without one), or ``None``; negative strengths are refused naming the field."""
     for name in ("l1", "l2", "weight_decay"):
         check("start_run", name, getattr(c, name), _STRENGTH)
-    check("start_run", "label_smoothing", c.label_smoothing, Optional(UNIT_CLOSED, none="none"))
+    check("start_run", "label_smoothing", c.label_smoothing, Optional(UNIT_CLOSED, none="off"))
     terms: list[Penalty] = []
     if c.l1:
         terms.append(L1(c.l1))
