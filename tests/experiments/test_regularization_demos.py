@@ -22,6 +22,8 @@ def test_heaviside_variants_start_from_the_same_weights_and_differ_by_their_regu
     result = run_heaviside_regularizers(depths=(2, 3), seeds=2, epochs=1, width=6)
     assert list(result.fits) == ["2 hidden layers", "3 hidden layers"]
     assert list(result.fits["3 hidden layers"]) == ["none", "L1 1e-4", "L2 1e-4", "dropout 0.75/0.6/0.01"]
+    summary = result.summary()["2 hidden layers"]["L1 1e-4"]
+    assert 0.0 <= summary["weights_below_1e-3"]["mean"] <= 1.0 and 0.0 <= summary["relu_outputs_off"]["mean"] <= 1.0
     for variants in result.fits.values():
         curves = [fits[0].curve for fits in variants.values()]
         # one Adam step from the same start: L1/L2 change the step only slightly, dropout changes it more

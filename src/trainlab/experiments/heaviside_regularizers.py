@@ -17,7 +17,9 @@ training points on [-1, 1] (the notes' ``torch.linspace(-1, 1, 100)``), the test
 error against the clean step on 1000 evenly spaced points, 1000 epochs by default
 (``--epochs 30000`` runs the notes' length, 30 times longer), and several
 seeds; every variant of a seed starts from the same weights. Errors are mean
-squared errors in ``eval`` mode (no dropout), as the notes advise.
+squared errors in ``eval`` mode (no dropout), as the notes advise. Also measured: the
+share of weights (biases left out) with ``|w| <= 1e-3`` and the share of hidden ReLU
+outputs that are 0 on the test grid.
 
 Run:
     python -m trainlab.experiments.heaviside_regularizers --out docs/figures/regularization
@@ -40,7 +42,7 @@ import torch
 from trainlab.atomic import atomic_write
 from trainlab.experiments.target_fits import Fit, fit_target, run_demo, summarize, target_data
 from trainlab.nn import MLP
-from trainlab.regularize import L1, L2
+from trainlab.regularize import L1, L2, activation_sparsity, weight_sparsity
 from trainlab.train import seed_everything
 
 __all__ = ["DROPOUT", "HeavisideResult", "run_heaviside_regularizers", "main"]
@@ -71,7 +73,8 @@ class HeavisideResult:
     def summary(self) -> dict[str, dict[str, dict[str, object]]]:
         """Per depth and variant: training and test MSE (mean, std over seeds)."""
         return {depth: {name: {"train_mse": summarize([f.train_mse for f in fits]),
-                               "test_mse": summarize([f.test_mse for f in fits])}
+                               "test_mse": summarize([f.test_mse for f in fits]),
+                               **{k: summarize([f.measures[k] for f in fits]) for k in fits[0].measures}}
                         for name, fits in variants.items()}
                 for depth, variants in self.fits.items()}
 
@@ -132,7 +135,11 @@ def run_heaviside_regularizers(depths: Sequence[int] = (2, 3), seeds: int = 3, e
                 for mine, theirs in zip(model.linears(), start.linears(), strict=True):
                     mine.load_state_dict(theirs.state_dict())
                 optimizer = torch.optim.Adam(model.parameters(), lr=LR)
-                fits[label][name].append(fit_target(model, optimizer, train, test, epochs, penalty, seed=seed))
+                fit = fit_target(model, optimizer, train, test, epochs, penalty, seed=seed)
+                relus = [m for m in model if isinstance(m, torch.nn.ReLU)]
+                fit.measures = {"weights_below_1e-3": weight_sparsity(model, threshold=1e-3),
+                                "relu_outputs_off": activation_sparsity(model, relus, test[0], threshold=0.0)}
+                fits[label][name].append(fit)
     return HeavisideResult(fits, train, test, epochs)
 
 

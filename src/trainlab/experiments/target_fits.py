@@ -48,6 +48,7 @@ class Fit:
     curve: list[float]
     losses: list[float] = field(default_factory=list)
     stop_reason: str = "completed"
+    measures: dict[str, float] = field(default_factory=dict)  # anything else measured on the trained model
 
 
 def target_data(name: str, n_train: int = 100, n_test: int = 1000, seed: int = 0,
