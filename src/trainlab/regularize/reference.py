@@ -1,11 +1,12 @@
 """Penalties between parameter sets: toward a reference copy, and tying two modules.
 
 * ``ToReference(reference, alpha)``: ``(alpha / 2) sum_i ||w_i - b_i||^2`` - L2 toward
-  a fixed copy ``b`` (e.g. pretrained weights) instead of toward zero (the UCLA ECE
-  239AS notes, "parameter sharing/tying"; also known as L2-SP, Li, Grandvalet &
-  Davoine 2018). The reference is copied when the penalty is made.
+  a fixed copy ``b`` (e.g. pretrained weights) instead of toward zero (L2-SP, Li,
+  Grandvalet & Davoine 2018, "Explicit Inductive Bias for Transfer Learning with
+  Convolutional Networks", ICML). The reference is copied when the penalty is made.
 * ``Tie(a, b, alpha)``: ``(alpha / 2) sum ||theta_a - theta_b||^2`` over the parameters
-  the two modules have under the same names (soft tying).
+  the two modules have under the same names (soft tying; Goodfellow, Bengio & Courville
+  2016, "Deep Learning", section 7.9 "Parameter Tying and Parameter Sharing").
 * ``share_parameters(module, source)``: hard sharing - ``module`` uses the very
   ``Parameter`` objects of ``source``, so one update moves both (and the
   gradients of both uses add up).
