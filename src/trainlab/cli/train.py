@@ -27,9 +27,14 @@ from trainlab.train.run_layout import RunLayout
 
 # Options that define a run; with --resume they come from the run's config.json.
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
-                "momentum", "weight_decay", "schedule", "settings", "warmup", "epochs", "batch_size", "val", "test",
-                "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard", "normalize", "out")
-_RUN_OPTIONS += ("dropout_form", "batch_norm")
+                "momentum", "weight_decay", "l1", "l2", "label_smoothing", "schedule", "settings", "warmup", "epochs",
+                "batch_size", "val", "test", "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard",
+                "normalize", "dropout_form", "batch_norm", "out")
+
+
+# RunConfig fields of the penalties -> their options (library_errors names them)
+_PENALTY_OPTIONS = {"l1": "--l1", "l2": "--l2", "label_smoothing": "--label-smoothing",
+                    "weight_decay": "--weight-decay"}
 
 
 def _batch(value: str) -> int | None:
@@ -149,7 +154,15 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @click.option("--lr", type=float, default=1e-3, show_default=True,
               help="Learning rate (with --schedule: the schedule's rate unless --set gives it).")
 @click.option("--momentum", type=float, default=None, help="Momentum of optimizers that take one (sgd, rmsprop).")
-@click.option("--weight-decay", type=float, default=None, help="Weight decay (L2; decoupled for adamw).")
+@click.option("--weight-decay", type=float, default=None, help="Weight decay W: decoupled for adamw, coupled "
+              "(W*theta added to the gradient) for the others; optimizers without one get the L2 penalty "
+              "(W/2)||theta||^2 on every parameter.")
+@click.option("--l1", type=float, default=None, metavar="A", help="L1 penalty A*sum|w| on the weights "
+              "(not biases), added to the training loss only.")
+@click.option("--l2", type=float, default=None, metavar="A", help="L2 penalty (A/2)*sum w^2 on the weights "
+              "(not biases), added to the training loss only.")
+@click.option("--label-smoothing", type=float, default=None, metavar="E", help="Cross-entropy against "
+              "(1-E)*onehot + E/K (classification runs); val_loss stays the plain cross-entropy.")
 @click.option("--schedule", default=None, help="A learning-rate schedule from `trainlab schedules list`; its "
               "rate defaults to --lr and its horizon to the run's steps.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
@@ -200,6 +213,10 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --data diabetes --model 64,64,64,64 --batch-norm --lr 1e-2
       trainlab train --data iris --optimizer sgd --momentum 0.9 --weight-decay 1e-4 \\
           --schedule onecycle --set anneal=linear --warmup 0 --epochs 50
+      trainlab train --data heaviside --model 100,100 --lr 0.01 --l1 1e-4     # L1 penalty
+      trainlab train --data heaviside --model 100,100 --lr 0.01 --l2 1e-4     # L2 penalty
+      trainlab train --data digits --label-smoothing 0.1 --epochs 30          # smoothed labels
+      trainlab train --data diabetes --optimizer adamw --weight-decay 1e-2    # decoupled decay
     """
     console = Console(quiet=quiet)
     if resume is not None:
@@ -210,7 +227,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
     layout: RunLayout | None = None
     output = "--resume" if resume is not None else "--out"
     try:
-        with library_errors(output=output), warnings.catch_warnings(), _terminate_as_interrupt():
+        with library_errors(options=_PENALTY_OPTIONS, output=output), warnings.catch_warnings(), _terminate_as_interrupt():
             warnings.simplefilter("always", UserWarning)
             warnings.showwarning = lambda message, *_, **__: click.echo(f"warning: {message}", err=True)
             if resume is not None:
@@ -224,6 +241,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                     dropout=_dropout(str(opts["dropout"])), dropout_form=str(opts["dropout_form"]),
                     batch_norm=bool(opts["batch_norm"]), optimizer=str(opts["optimizer"]), lr=float(opts["lr"]),
                     loss=str(opts["loss"]), momentum=opts["momentum"], weight_decay=opts["weight_decay"],
+                    l1=opts["l1"], l2=opts["l2"], label_smoothing=opts["label_smoothing"],
                     schedule=opts["schedule"], schedule_settings=_schedule_settings(opts), warmup=int(opts["warmup"]),
                     epochs=int(opts["epochs"]), batch_size=_batch(str(opts["batch_size"])),
                     val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),

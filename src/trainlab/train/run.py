@@ -67,7 +67,7 @@ from trainlab.train.run_checks import (
 )
 from trainlab.train.run_layout import RunFolderBusy, RunLayout
 from trainlab.train.predict import read_normalizer, save_normalization
-from trainlab.train.run_options import build_run_optimizer, run_schedule
+from trainlab.train.run_options import build_run_optimizer, run_penalty, run_schedule
 from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
 
@@ -121,7 +121,10 @@ class RunConfig:
     clip: float | None = None  # gradient clipping by global norm
     nan_guard: bool = True
     momentum: float | None = None  # passed to the optimizer when given
-    weight_decay: float | None = None
+    weight_decay: float | None = None  # the optimizer's own (or an L2 penalty for one without)
+    l1: float | None = None  # trainlab.regularize.L1 on the weights
+    l2: float | None = None  # trainlab.regularize.L2 on the weights
+    label_smoothing: float | None = None  # cross-entropy runs
     schedule: str | None = None  # a name from trainlab.schedules.registry (rate and horizon from lr, epochs)
     schedule_settings: dict[str, str] = field(default_factory=dict)  # its arguments, as text
     warmup: int = 0  # steps of linear warm-up in front of the schedule (or of the constant lr)
@@ -169,6 +172,7 @@ class _Built:
         if c.batch_norm:
             check_batch_norm_batches(c.batch_size, len(self.parts.train))
         check_optimizer(c, self.model)
+        penalty = run_penalty(c, loss)
         optimizer = build_run_optimizer(c.optimizer, self.model.parameters(), c.lr, c.momentum, c.weight_decay)
         n = len(self.parts.train)
         per_epoch = 1 if c.batch_size is None else math.ceil(n / c.batch_size)
@@ -192,7 +196,8 @@ class _Built:
         if progress:
             callbacks.append(ProgressBar())
         self.trainer = Trainer(self.model, optimizer, loss=loss, epochs=c.epochs, batch_size=c.batch_size,
-                               seed=c.seed, callbacks=callbacks, metrics={"accuracy": "accuracy"} if classify else None)
+                               seed=c.seed, callbacks=callbacks, metrics={"accuracy": "accuracy"} if classify else None,
+                               penalty=penalty)
         self.trainer.extra["config"] = dataclasses.asdict(c)  # saved in every checkpoint
         self.trainer.extra["normalizer"] = self.parts.x_scaler.state_dict()  # the fitted input statistics too
         self.val = self.parts.val if has_val else None

@@ -73,6 +73,7 @@ _MODULE = Satisfies(lambda m: isinstance(m, nn.Module), "a torch.nn.Module")
 _STEPPER = Satisfies(lambda o: callable(getattr(o, "step", None)) and hasattr(o, "state_dict"),
                      "an optimizer with step(closure) and state_dict()")
 _BATCH = Optional(POSITIVE_INT, none="full batch")
+_PENALTY = Optional(Satisfies(callable, "a callable penalty(model, output, target) -> scalar tensor"), none="no penalty")
 
 
 class Trainer:
@@ -92,6 +93,11 @@ class Trainer:
         metrics: ``{name: "accuracy" | callable(pred, target) -> float}``, evaluated
             on each split after every epoch as ``train_<name>`` and ``val_<name>``.
         eval_train: evaluate the whole training split after every epoch.
+        penalty: a term added to the training loss only (``trainlab.regularize``:
+            ``L2(1e-4) + L1(1e-5)``, ``LabelSmoothing(0.1)``...), called as
+            ``penalty(model, output, target)``; the closure returns loss + penalty,
+            while ``loss``, ``train_loss`` and ``val_loss`` stay the data loss and
+            each epoch logs ``penalty`` (its value on the training split).
     """
 
     def __init__(
@@ -106,6 +112,7 @@ class Trainer:
         callbacks: Iterable[Callback] = (),
         metrics: Mapping[str, Any] | None = None,
         eval_train: bool = True,
+        penalty: Callable[..., Tensor] | None = None,
     ) -> None:
         check("Trainer", "model", model, _MODULE)
         check("Trainer", "optimizer", optimizer, _STEPPER)
@@ -113,6 +120,8 @@ class Trainer:
         check("Trainer", "batch_size", batch_size, _BATCH)
         check("Trainer", "seed", seed, SEED)
         check("Trainer", "eval_train", eval_train, BOOL)
+        check("Trainer", "penalty", penalty, _PENALTY)
+        self.penalty = penalty
         self.model, self.optimizer = model, optimizer
         self.loss_fn = resolve_loss(loss)
         self.metrics = {name: resolve_metric(name, m) for name, m in (metrics or {}).items()}
@@ -179,7 +188,8 @@ class Trainer:
     def epoch_keys(self) -> list[str]:
         """The keys of the logs every epoch end reports (and the History's epoch columns)."""
         splits = (["train"] if self.eval_train else []) + (["val"] if self.val_data is not None else [])
-        return ["epoch", "step", *(f"{s}_{m}" for s in splits for m in ["loss", *self.metrics]), "lr", "time"]
+        penalty = ["penalty"] if self.penalty is not None else []
+        return ["epoch", "step", *(f"{s}_{m}" for s in splits for m in ["loss", *self.metrics]), *penalty, "lr", "time"]
 
     @property
     def lr(self) -> float:
@@ -240,12 +250,12 @@ class Trainer:
 
         def closure() -> Tensor:
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.loss_fn(self.model(xb), yb)
-            loss.backward()
+            loss, total = self._losses(xb, yb)
+            total.backward()
             if not first:
                 first.append((float(loss.detach()), self._grad_norm()))
-            self.callbacks.on_after_backward(self, loss)
-            return loss
+            self.callbacks.on_after_backward(self, total)
+            return total
 
         self.optimizer.step(closure)
         loss, grad_norm = first[0] if first else (math.nan, math.nan)
@@ -259,12 +269,20 @@ class Trainer:
             self.stop("diverged", f"the training loss became {loss} at step {self.global_step} "
                       f"(epoch {self.epoch + 1}); {self.divergence_advice()}")
 
+    def _losses(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        """The data loss of a batch, and the training loss (plus ``penalty``) that is minimized."""
+        out = self.model(x)
+        loss = self.loss_fn(out, y)
+        return loss, (loss if self.penalty is None else loss + self.penalty(self.model, out, y))
+
     def _end_epoch(self) -> None:
         logs: dict[str, float] = {"epoch": self.epoch + 1, "step": self.global_step}
         if self.eval_train:
             logs.update(self._evaluate(self.train_data, "train"))
         if self.val_data is not None:
             logs.update(self._evaluate(self.val_data, "val"))
+        if self.penalty is not None:
+            logs["penalty"] = self._penalty_value()
         logs.update(lr=self.lr, time=self.elapsed)
         self.history.add_epoch(logs)
         # The position moves to the next epoch before the hooks run, so a checkpoint
@@ -276,6 +294,17 @@ class Trainer:
         if not math.isfinite(logs.get("train_loss", 0.0)):
             self.stop("diverged", f"the training loss is {logs['train_loss']} after epoch {logs['epoch']}; "
                       f"{self.divergence_advice()}")
+
+    @torch.no_grad()
+    def _penalty_value(self) -> float:
+        """The penalty at the current weights on the whole training split, in ``eval`` mode."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            out = self.model(self.train_data.x)
+            return float(self.penalty(self.model, out, self.train_data.y))
+        finally:
+            self.model.train(was_training)
 
     def divergence_advice(self) -> str:
         """What to do about a diverging run, naming only the guards this run does not have yet."""
