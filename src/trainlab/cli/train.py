@@ -27,7 +27,8 @@ from trainlab.train.run_layout import RunLayout
 # Options that define a run; with --resume they come from the run's config.json.
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
                 "momentum", "weight_decay", "schedule", "settings", "warmup", "epochs", "batch_size", "val", "test",
-                "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard", "out")
+                "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard", "out",
+                "augment", "ensemble")
 
 
 def _batch(value: str) -> int | None:
@@ -39,6 +40,8 @@ def _batch(value: str) -> int | None:
 
 
 def _fmt(v: object) -> str:
+    if isinstance(v, list):  # an ensemble's member metrics
+        return ", ".join(map(_fmt, v))
     if isinstance(v, float):
         return f"{v:.5g}" if math.isfinite(v) else str(v)
     return str(v)
@@ -153,6 +156,12 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @click.option("--clip", type=float, default=None, help="Clip gradients to this global norm.")
 @click.option("--nan-guard/--no-nan-guard", default=True, show_default=True,
               help="Skip non-finite steps and lower the rate.")
+@click.option("--augment", default=None, metavar="NAMES",
+              help="Augment every training batch: comma-separated from flip, shift, brightness, rotate, distort "
+              "(8x8 images such as digits) and noise (any data), each with optional :key=value settings.")
+@click.option("--ensemble", default=None, metavar="KIND:K",
+              help="Train an ensemble of K members: bagging:K (bootstrap samples) or snapshot:K (cosine restarts, "
+              "one snapshot per cycle); model.pt holds all K and predict/evaluate average them.")
 @click.option("--out", default=None, help="Run folder (default: runs/train/DATA-TIME-PID).")
 @click.option("--resume", "resume", default=None, metavar="DIR",
               help="Continue the run in DIR (or from a checkpoint file in DIR/checkpoints) to its end.")
@@ -175,6 +184,9 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --data heaviside --model 100,100 --optimizer sgd --lr 0.01
       trainlab train --data iris --optimizer sgd --momentum 0.9 --weight-decay 1e-4 \\
           --schedule onecycle --set anneal=linear --warmup 0 --epochs 50
+      trainlab train --data digits --augment shift,rotate:degrees=15 --batch-size 64
+      trainlab train --data digits --ensemble bagging:5 --epochs 30 --batch-size 64
+      trainlab train --data digits --ensemble snapshot:4 --optimizer sgd --lr 0.1 --epochs 40
     """
     console = Console(quiet=quiet)
     if resume is not None:
@@ -203,6 +215,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                     val=float(opts["val"]), test=float(opts["test"]), seed=int(opts["seed"]),
                     checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
                     patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),
+                    augment=opts["augment"], ensemble=opts["ensemble"],
                 )
             title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
             callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])

@@ -10,7 +10,9 @@ with the model (``weights_only=True``), so that
     prediction = model((x - x_mean) / x_std) * y_std + y_mean      (regression)
     prediction = argmax model((x - x_mean) / x_std)                  (classification)
 
-works on new raw rows and every loss is in the data's own units. A run folder from
+works on new raw rows and every loss is in the data's own units. An ensemble run's
+``model.pt`` holds an ``Ensemble`` (``trainlab.train.ensemble.stored_model``), whose
+output averages its members, so predictions and metrics are the ensemble's. A run folder from
 before this file existed gets the same statistics by rebuilding its split from
 ``config.json`` (the split is a function of the config's seed).
 
@@ -40,7 +42,7 @@ from trainlab.atomic import atomic_write_text
 from trainlab.constraints import InvalidArgument, fail
 from trainlab.data import Dataset, load_dataset, split_standardized
 from trainlab.data.split import Splits, split_indices
-from trainlab.nn import MLP
+from trainlab.train.ensemble import stored_model
 from trainlab.train.run_layout import RunLayout
 
 __all__ = ["Normalization", "evaluate_run", "load_run", "predict_rows", "read_feature_csv", "save_normalization"]
@@ -126,8 +128,8 @@ def load_run(run: str) -> tuple[torch.nn.Module, Normalization, Any]:
     else:  # a run from before normalization.json: the split is a function of the config
         parts, ds = _rebuild(config)
         norm = normalization_of(parts, ds, config.data, config.target)
-    model = MLP([len(norm.feature_mean), *config.hidden, norm.n_outputs], activation=config.activation,
-                dropout=config.dropout)
+    model = stored_model(config.ensemble, [len(norm.feature_mean), *config.hidden, norm.n_outputs],
+                         config.activation, config.dropout, norm.task == "classification")
     model.load_state_dict(torch.load(layout.model, weights_only=True))
     model.eval()
     return model, norm, config

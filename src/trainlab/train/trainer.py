@@ -92,6 +92,11 @@ class Trainer:
         metrics: ``{name: "accuracy" | callable(pred, target) -> float}``, evaluated
             on each split after every epoch as ``train_<name>`` and ``val_<name>``.
         eval_train: evaluate the whole training split after every epoch.
+        augment: ``(x_batch, generator) -> x_batch`` applied to every training batch
+            (``trainlab.regularize.Augment``); its ``torch.Generator`` (seeded with
+            ``seed``) is saved in checkpoints, so a resumed run is bit-identical.
+        sampler: ``(x, y, idx) -> (x_batch, y_batch)`` replacing ``(x[idx], y[idx])``
+            (bagging: ``trainlab.train.ensemble.BootstrapBatches``).
     """
 
     def __init__(
@@ -106,6 +111,8 @@ class Trainer:
         callbacks: Iterable[Callback] = (),
         metrics: Mapping[str, Any] | None = None,
         eval_train: bool = True,
+        augment: Callable[[Tensor, torch.Generator], Tensor] | None = None,
+        sampler: Callable[[Tensor, Tensor, Tensor], tuple[Tensor, Tensor]] | None = None,
     ) -> None:
         check("Trainer", "model", model, _MODULE)
         check("Trainer", "optimizer", optimizer, _STEPPER)
@@ -126,6 +133,8 @@ class Trainer:
         self.global_step = 0  # finished steps
         self.order: list[Tensor] | None = None  # the current epoch's batches
         self.data_rng = np.random.default_rng(seed)
+        self.augment, self.sampler = augment, sampler
+        self.augment_rng = torch.Generator().manual_seed(seed)
         # flags callbacks read and write
         self.lr_scale = 1.0  # lowered by NaNGuard; ScheduleCallback multiplies its value by it
         # Set during a step by a guard that voided it (NaNGuard nulls the gradients, so the optimizer
@@ -147,6 +156,7 @@ class Trainer:
         if not self.started:
             torch.manual_seed(self.seed)
             self.data_rng = np.random.default_rng(self.seed)
+            self.augment_rng.manual_seed(self.seed)
         return self._run()
 
     def resume(self, path: str, train: Any = None, val: Any = None) -> History:
@@ -231,9 +241,7 @@ class Trainer:
         return self.history
 
     def _step(self, idx: Tensor) -> None:
-        data = self.train_data
-        full = len(idx) == len(data.x)
-        xb, yb = (data.x, data.y) if full else (data.x[idx], data.y[idx])
+        xb, yb = self._batch(idx)
         self.skip_step = False
         self.callbacks.on_step_start(self)
         first: list[tuple[float, float]] = []
@@ -258,6 +266,19 @@ class Trainer:
         if not math.isfinite(loss) and not self.skip_step:
             self.stop("diverged", f"the training loss became {loss} at step {self.global_step} "
                       f"(epoch {self.epoch + 1}); {self.divergence_advice()}")
+
+    def _batch(self, idx: Tensor) -> tuple[Tensor, Tensor]:
+        """The training batch of indices ``idx`` (sampled and augmented when the Trainer has those)."""
+        data = self.train_data
+        if self.sampler is not None:
+            xb, yb = self.sampler(data.x, data.y, idx)
+        elif len(idx) == len(data.x):
+            xb, yb = data.x, data.y
+        else:
+            xb, yb = data.x[idx], data.y[idx]
+        if self.augment is not None:
+            xb = self.augment(xb, self.augment_rng)
+        return xb, yb
 
     def _end_epoch(self) -> None:
         logs: dict[str, float] = {"epoch": self.epoch + 1, "step": self.global_step}
@@ -310,6 +331,7 @@ class Trainer:
             "optimizer_type": type(self.optimizer).__name__,
             "callbacks": self.callbacks.state_dict(),
             "rng": capture_rng(self.data_rng),
+            "augment_rng": self.augment_rng.get_state(),
             "position": {"epoch": self.epoch, "batch_index": self.batch_index, "global_step": self.global_step,
                          "order": self.order},
             "history": self.history.state_dict(),
@@ -333,6 +355,8 @@ class Trainer:
                                   "validation values differ); resume with the data it was trained on.")
         try:
             check_rng(state["rng"], self.data_rng)
+            if "augment_rng" in state:
+                torch.Generator().set_state(state["augment_rng"])
         except (ValueError, TypeError, OverflowError, KeyError, RuntimeError, AttributeError) as err:
             raise CorruptCheckpoint(f"{source}: its random-number state is damaged ({err}).") from None
         self.model.load_state_dict(state["model"])
@@ -345,6 +369,8 @@ class Trainer:
             warnings.warn(f"{source} holds state for callbacks this Trainer lacks: {unmatched}; "
                           "the resumed run may differ from an uninterrupted one.", stacklevel=2)
         restore_rng(state["rng"], self.data_rng)
+        if "augment_rng" in state:  # checkpoints from before augmentation have none
+            self.augment_rng.set_state(state["augment_rng"])
         pos = state["position"]
         self.epoch, self.batch_index, self.global_step = pos["epoch"], pos["batch_index"], pos["global_step"]
         self.order = pos["order"]
