@@ -14,7 +14,9 @@ path of a single model works on an ensemble unchanged.
 Training all members at once (bagging, ``trainlab.train.ensemble``): in ``train``
 mode an input of shape ``(K, n, d)`` gives member ``k`` the rows ``x[k]`` and
 returns the members' raw outputs stacked as ``(K * n, outputs)``, so that one loss
-over matching ``(K * n)`` targets is the mean of the members' losses.
+over matching ``(K * n)`` targets is the mean of the members' losses; the stacked
+output carries ``K`` times the gradient, so each member's gradient is that of its
+own loss, as if it were trained alone.
 
 Example:
     >>> import torch
@@ -62,6 +64,9 @@ class Ensemble(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.training and x.ndim == 3 and x.shape[0] == len(self.members):
             out = torch.stack([m(x[k]) for k, m in enumerate(self.members)])
+            # The same values, K times the gradient: a mean loss over the K * n rows then gives each
+            # member the gradient of its own mean loss (not 1/K of it).
+            out = out + (len(self.members) - 1) * (out - out.detach())
             return out.reshape(-1, out.shape[-1])
         out = self.member_outputs(x)
         if self.combine == "mean":
