@@ -31,6 +31,10 @@ def test_batch_size_study_follows_its_square_root_rule_and_reports_gaps():
     for row in r["batches"].values():
         assert row["gap_error"]["mean"] == pytest.approx(row["test_error"]["mean"] - row["train_error"]["mean"])
         assert row["gap_loss"]["n"] == 2
+    first, last = r["batches"]["4"], r["batches"]["32"]
+    assert first["gap_error_minus_smallest"]["max"] == 0.0
+    assert last["gap_error_minus_smallest"]["mean"] == pytest.approx(last["gap_error"]["mean"]
+                                                                      - first["gap_error"]["mean"])
 
 
 def test_transfer_study_compares_every_method_on_the_same_rows():
@@ -39,7 +43,7 @@ def test_transfer_study_compares_every_method_on_the_same_rows():
     assert all(0 <= v["mean"] <= 1 for v in r["2"].values())
 
 
-def test_ensemble_study_measures_each_member_and_the_average(tmp_path):
+def test_ensemble_study_measures_each_member_and_the_average(tmp_path, blank_figures):
     r = ensembles.ensemble_study(seeds=[0], size=3, epochs=3, n_train=60, batch=20)
     for method in ("bagging", "snapshot"):
         run = r[method]["runs"][0]
@@ -50,10 +54,10 @@ def test_ensemble_study_measures_each_member_and_the_average(tmp_path):
     assert (tmp_path / "e.png").stat().st_size > 1000
 
 
-def test_augmentation_study_and_its_figures(tmp_path):
+def test_augmentation_study_and_its_figures(tmp_path, blank_figures):
     settings = {"none": None, "shift": "shift"}
     r = augmentation.augmentation_study(settings=settings, seeds=[0], epochs=1, n_train=40)
-    assert set(r["test_error"]) == {"none", "shift"}
+    assert set(r["test_error"]) == set(r["perturbed_test_error"]) == {"none", "shift"}
     augmentation.plot_augmentation(r, str(tmp_path / "a.png"))
     augmentation.plot_examples(str(tmp_path / "x.png"), settings, n=2)
     assert (tmp_path / "a.png").stat().st_size > 1000 and (tmp_path / "x.png").stat().st_size > 500
