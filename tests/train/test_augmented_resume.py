@@ -88,3 +88,12 @@ def test_augmentation_changes_the_batches_and_a_fresh_fit_reseeds_it(digits, sam
     plain.augment = None
     plain.fit(digits)
     assert not same(plain.model, a.model)
+
+
+def test_a_trainer_refuses_an_augment_or_sampler_that_is_not_callable():
+    from trainlab.constraints import InvalidArgument
+
+    model = MLP([2, 1])
+    for name in ("augment", "sampler"):
+        with pytest.raises(InvalidArgument, match=f"'{name}' parameter of Trainer must be None or a callable"):
+            Trainer(model, torch.optim.SGD(model.parameters(), lr=0.1), **{name: "shift"})

@@ -158,7 +158,7 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
               help="Skip non-finite steps and lower the rate.")
 @click.option("--augment", default=None, metavar="NAMES",
               help="Augment every training batch: comma-separated from flip, shift, brightness, rotate, distort "
-              "(8x8 images such as digits) and noise (any data), each with optional :key=value settings.")
+              "(square images: digits are 8x8) and noise (any data), each with optional :key=value settings.")
 @click.option("--ensemble", default=None, metavar="KIND:K",
               help="Train an ensemble of K members: bagging:K (bootstrap samples) or snapshot:K (cosine restarts, "
               "one snapshot per cycle); model.pt holds all K and predict/evaluate average them.")
@@ -186,7 +186,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
           --schedule onecycle --set anneal=linear --warmup 0 --epochs 50
       trainlab train --data digits --augment shift,rotate:degrees=15 --batch-size 64
       trainlab train --data digits --ensemble bagging:5 --epochs 30 --batch-size 64
-      trainlab train --data digits --ensemble snapshot:4 --optimizer sgd --lr 0.1 --epochs 40
+      trainlab train --data digits --ensemble snapshot:4 --optimizer sgd --momentum 0.9 --lr 0.1 \\
+          --epochs 40 --batch-size 64
     """
     console = Console(quiet=quiet)
     if resume is not None:

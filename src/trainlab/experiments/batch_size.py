@@ -87,26 +87,32 @@ def batch_size_study(batch_sizes: Sequence[int] = (16, 32, 64, 128, 256, 600), s
 
 
 def plot_batch_size(result: dict[str, Any], path: str) -> None:
-    """Train/test error and the two gaps against the batch size (mean over seeds, band: +-1 std)."""
+    """Train/test error, and the two gaps less the smallest batch's (paired by seed), per batch size.
+
+    Lines: the mean over seeds; bands: +-1 standard deviation over seeds.
+    """
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    panels = [("error", ["train_error", "test_error"]), ("gap in error (test - train)", ["gap_error"]),
-              ("gap in cross-entropy (test - train)", ["gap_loss"])]
     rows = result["batches"]
     sizes = sorted(rows, key=int)
+    panels = [("error", ["train_error", "test_error"]),
+              (f"gap in error (test - train) minus B={sizes[0]}'s, same seed", ["gap_error_minus_smallest"]),
+              (f"gap in cross-entropy minus B={sizes[0]}'s, same seed", ["gap_loss_minus_smallest"])]
     b = [int(s) for s in sizes]
     for ax, (title, keys) in zip(axes, panels, strict=True):
         for key, color in zip(keys, ["tab:blue", "tab:orange"]):
             mean = [rows[s][key]["mean"] for s in sizes]
             std = [rows[s][key]["std"] for s in sizes]
-            ax.plot(b, mean, marker="o", color=color, label=key.split("_")[0])
+            ax.plot(b, mean, marker="o", color=color, label=key.split("_")[0] if len(keys) > 1 else None)
             ax.fill_between(b, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)],
                             color=color, alpha=0.2)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("batch size B (largest: full batch)")
-        ax.set_title(title)
+        ax.set_title(title, fontsize=9)
         ax.grid(alpha=0.3)
+    for ax in axes[1:]:
+        ax.axhline(0, color="k", lw=0.8)
     axes[0].legend()
     setup = result["setup"]
     fig.suptitle(f"Batch size on digits ({setup['n_train']} training rows, {setup['epochs']} epochs, Adam with "

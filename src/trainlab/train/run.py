@@ -5,13 +5,13 @@ config.json (written before the first step), history.csv, checkpoints/, model.pt
 and summary.json; pass ``trainlab.report.history.LossFigure`` among ``callbacks``
 to draw loss.png too (``trainlab train`` does).
 
-``start_run`` refuses a folder that already holds a run (``RunAlreadyStarted``);
 An ensemble run (``ensemble="bagging:K"`` or ``"snapshot:K"``, ``trainlab.train.ensemble``)
 stores the ``Ensemble`` of its ``K`` members in ``model.pt`` (keys ``members.k.*``),
 so ``trainlab predict``/``evaluate`` average the members; summary.json adds each
 member's test metrics (``test_member_loss``...). ``augment`` names augmentations
 (``trainlab.regularize.augment``) applied to every training batch.
 
+``start_run`` refuses a folder that already holds a run (``RunAlreadyStarted``);
 ``resume_run`` reads ``config.json``, rebuilds data, model, optimizer and callbacks
 exactly as before and continues from the newest checkpoint (or a given one) to the
 configured end; a folder without ``config.json`` holds a run that never started

@@ -73,6 +73,7 @@ _MODULE = Satisfies(lambda m: isinstance(m, nn.Module), "a torch.nn.Module")
 _STEPPER = Satisfies(lambda o: callable(getattr(o, "step", None)) and hasattr(o, "state_dict"),
                      "an optimizer with step(closure) and state_dict()")
 _BATCH = Optional(POSITIVE_INT, none="full batch")
+_CALLABLE = Optional(Satisfies(callable, "a callable"))
 
 
 class Trainer:
@@ -120,6 +121,8 @@ class Trainer:
         check("Trainer", "batch_size", batch_size, _BATCH)
         check("Trainer", "seed", seed, SEED)
         check("Trainer", "eval_train", eval_train, BOOL)
+        check("Trainer", "augment", augment, _CALLABLE)
+        check("Trainer", "sampler", sampler, _CALLABLE)
         self.model, self.optimizer = model, optimizer
         self.loss_fn = resolve_loss(loss)
         self.metrics = {name: resolve_metric(name, m) for name, m in (metrics or {}).items()}
