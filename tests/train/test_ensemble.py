@@ -160,3 +160,26 @@ def test_snapshot_runs_refuse_a_schedule_of_their_own(tmp_path):
         start_run(str(tmp_path / "r"), RunConfig(data="iris", epochs=1, ensemble="snapshot:2", schedule="cosine"),
                   progress=False)
     assert not (tmp_path / "r").exists()
+
+
+class StopAt(Callback):
+    order = 200  # after the step's checkpoint
+
+    def on_step_end(self, trainer, logs):
+        if trainer.global_step == 5:
+            raise Crash
+
+
+@pytest.mark.parametrize("ensemble", ["bagging:2", "snapshot:2"])
+def test_a_killed_augmented_ensemble_run_resumes_to_the_same_model(tmp_path, ensemble):
+    from trainlab.train.run import resume_run
+
+    config = RunConfig(data="digits", hidden=[8], epochs=3, batch_size=512, lr=0.05, checkpoint_every=1,
+                       ensemble=ensemble, augment="shift,rotate,noise:std=0.05")
+    start_run(str(tmp_path / "whole"), config, progress=False)
+    with pytest.raises(Crash):
+        start_run(str(tmp_path / "killed"), config, progress=False, callbacks=[StopAt()])
+    resume_run(str(tmp_path / "killed"), progress=False)
+    whole = torch.load(tmp_path / "whole" / "model.pt", weights_only=True)
+    resumed = torch.load(tmp_path / "killed" / "model.pt", weights_only=True)
+    assert whole.keys() == resumed.keys() and all(torch.equal(whole[k], resumed[k]) for k in whole)
