@@ -43,7 +43,7 @@ def test_transfer_study_compares_every_method_on_the_same_rows():
     assert all(0 <= v["mean"] <= 1 for v in r["2"].values())
 
 
-def test_ensemble_study_measures_each_member_and_the_average(tmp_path, blank_figures):
+def test_ensemble_study_measures_each_member_and_the_average(tmp_path):
     r = ensembles.ensemble_study(seeds=[0], size=3, epochs=3, n_train=60, batch=20)
     for method in ("bagging", "snapshot"):
         run = r[method]["runs"][0]
@@ -54,7 +54,7 @@ def test_ensemble_study_measures_each_member_and_the_average(tmp_path, blank_fig
     assert (tmp_path / "e.png").stat().st_size > 1000
 
 
-def test_augmentation_study_and_its_figures(tmp_path, blank_figures):
+def test_augmentation_study_and_its_figures(tmp_path):
     settings = {"none": None, "shift": "shift"}
     r = augmentation.augmentation_study(settings=settings, seeds=[0], epochs=1, n_train=40)
     assert set(r["test_error"]) == set(r["perturbed_test_error"]) == {"none", "shift"}
