@@ -49,6 +49,7 @@ OPTIONS: dict[str, str] = {
     "config": "--resume", "seed": "--seed", "every": "--checkpoint-every", "keep_last": "--keep-last",
     "patience": "--patience", "normalize": "--normalize",
     "max_norm": "--clip", "start": "--start", "end": "--end", "steps": "--steps",
+    "augment": "--augment", "ensemble": "--ensemble",
 }
 # "Unknown KIND 'x'" -> option
 KINDS: dict[str, str] = {"optimizer": "--optimizer", "activation": "--activation", "data set": "--data",

@@ -29,7 +29,7 @@ from trainlab.train.run_layout import RunLayout
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
                 "momentum", "weight_decay", "l1", "l2", "label_smoothing", "schedule", "settings", "warmup", "epochs",
                 "batch_size", "val", "test", "seed", "checkpoint_every", "keep_last", "patience", "clip", "nan_guard",
-                "normalize", "dropout_form", "batch_norm", "out")
+                "normalize", "dropout_form", "batch_norm", "augment", "ensemble", "out")
 
 
 # RunConfig fields of the penalties -> their options (library_errors names them)
@@ -56,6 +56,8 @@ def _dropout(value: str) -> float | list[float]:
 
 
 def _fmt(v: object) -> str:
+    if isinstance(v, list):  # an ensemble's member metrics
+        return ", ".join(map(_fmt, v))
     if isinstance(v, float):
         return f"{v:.5g}" if math.isfinite(v) else str(v)
     return str(v)
@@ -186,6 +188,12 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @click.option("--normalize", type=click.Choice(normalizer_names()), default="standard", show_default=True,
               help="Input normalization fitted on the training split and saved with the run: none, standard "
               "(per-feature mean/std), pca or zca (whitening). Example: --normalize zca.")
+@click.option("--augment", default=None, metavar="NAMES",
+              help="Augment every training batch: comma-separated from flip, shift, brightness, rotate, distort "
+              "(square images: digits are 8x8) and noise (any data), each with optional :key=value settings.")
+@click.option("--ensemble", default=None, metavar="KIND:K",
+              help="Train an ensemble of K members: bagging:K (bootstrap samples) or snapshot:K (cosine restarts, "
+              "one snapshot per cycle); model.pt holds all K and predict/evaluate average them.")
 @click.option("--out", default=None, help="Run folder (default: runs/train/DATA-TIME-PID).")
 @click.option("--resume", "resume", default=None, metavar="DIR",
               help="Continue the run in DIR (or from a checkpoint file in DIR/checkpoints) to its end.")
@@ -217,6 +225,10 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --data heaviside --model 100,100 --lr 0.01 --l2 1e-4     # L2 penalty
       trainlab train --data digits --label-smoothing 0.1 --epochs 30          # smoothed labels
       trainlab train --data diabetes --optimizer adamw --weight-decay 1e-2    # decoupled decay
+      trainlab train --data digits --augment shift,rotate:degrees=15 --batch-size 64
+      trainlab train --data digits --ensemble bagging:5 --epochs 30 --batch-size 64
+      trainlab train --data digits --ensemble snapshot:4 --optimizer sgd --momentum 0.9 --lr 0.1 \\
+          --epochs 40 --batch-size 64
     """
     console = Console(quiet=quiet)
     if resume is not None:
@@ -248,6 +260,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                     checkpoint_every=opts["checkpoint_every"], keep_last=int(opts["keep_last"]),
                     patience=opts["patience"], clip=opts["clip"], nan_guard=bool(opts["nan_guard"]),
                     normalize=str(opts["normalize"]),
+                    augment=opts["augment"], ensemble=opts["ensemble"],
                 )
             title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
             callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])

@@ -1,4 +1,4 @@
-"""Regularization: penalties added to the training loss, steps on the weights, noise, labels.
+"""Regularization: penalties added to the training loss, steps on the weights, noise, labels, data.
 
 =========================== ============================================================
 ``L2(a)``, ``L1(a)``        ``(a/2)||w||^2``, ``a||w||_1`` on the weights (``penalties``)
@@ -10,6 +10,7 @@
 ``ProximalL1``              soft-threshold after each step: exact zeros (``decay``)
 ``WeightNoise``             loss and gradient at ``w + N(0, s^2)`` (``noise``)
 ``GradientNoise``           ``g + N(0, eta / (1 + t)^gamma)`` (``noise``)
+``Augment``                 named, seeded augmentations of images and tabular data (``augment``)
 =========================== ============================================================
 
 Penalties add (``L1(1e-4) + L2(1e-3)``) and go to ``Trainer(..., penalty=...)`` or
@@ -26,6 +27,7 @@ Example:
 """
 
 from trainlab.regularize.activity import ActivityL1, activation_sparsity
+from trainlab.regularize.augment import AUGMENTATIONS, Augment, parse_augment
 from trainlab.regularize.decay import DecoupledWeightDecay, ProximalL1, soft_threshold
 from trainlab.regularize.labels import LabelSmoothing, label_smoothing_cross_entropy
 from trainlab.regularize.noise import GradientNoise, WeightNoise
@@ -35,7 +37,7 @@ from trainlab.regularize.select import NORM_TYPES, is_norm, parameter_groups, pe
 from trainlab.regularize.wrapper import StepWrapper
 
 __all__ = [
-    "ActivityL1", "DecoupledWeightDecay", "GradientNoise", "L1", "L2", "LabelSmoothing", "NORM_TYPES", "Penalty",
+    "AUGMENTATIONS", "ActivityL1", "Augment", "parse_augment", "DecoupledWeightDecay", "GradientNoise", "L1", "L2", "LabelSmoothing", "NORM_TYPES", "Penalty",
     "ProximalL1", "StepWrapper", "SumPenalty", "Tie", "ToReference", "WeightNoise", "WeightPenalty",
     "activation_sparsity", "is_norm", "label_smoothing_cross_entropy", "parameter_groups", "penalized", "share_parameters",
     "soft_threshold", "weight_sparsity",

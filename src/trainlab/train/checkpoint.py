@@ -2,19 +2,21 @@
 
 A checkpoint is one ``torch.save`` archive of a dict of tensors and plain data:
 
-========== ==========================================================
-key        what
-========== ==========================================================
-format     ``"trainlab-checkpoint"``; ``version``: the format version
-signature  ``[[name, shape, dtype], ...]`` of the model's state_dict
-model      the model's ``state_dict()``
-optimizer  the optimizer's ``state_dict()`` (and ``optimizer_type``)
-callbacks  each stateful callback's ``state_dict()`` (schedules too)
-rng        Python, NumPy, torch (and CUDA) states and the data-order
-           generator (``trainlab.train.rng``)
-position   epoch, batch index, global step and the epoch's batch order
-history    the loss curves so far; ``trainer``: config, flags, timing
-========== ==========================================================
+=========== ==========================================================
+key         what
+=========== ==========================================================
+format      ``"trainlab-checkpoint"``; ``version``: the format version
+signature   ``[[name, shape, dtype], ...]`` of the model's state_dict
+model       the model's ``state_dict()``
+optimizer   the optimizer's ``state_dict()`` (and ``optimizer_type``)
+callbacks   each stateful callback's ``state_dict()`` (schedules too)
+rng         Python, NumPy, torch (and CUDA) states and the data-order
+            generator (``trainlab.train.rng``)
+augment_rng the state of the Trainer's augmentation ``torch.Generator``
+            (absent in checkpoints written before augmentation existed)
+position    epoch, batch index, global step and the epoch's batch order
+history     the loss curves so far; ``trainer``: config, flags, timing
+=========== ==========================================================
 
 Rules (trainlab's invariants; the SUTD 50.039 notes' "saver and loader"):
 

@@ -17,7 +17,9 @@ in the data's own units; ``resume_run`` takes the same file, so a resumed run do
 not refit. A ``normalization.json`` without ``feature_normalizer`` (written before
 whitening existed) means standardization by its ``feature_mean``/``feature_std``; a
 run folder from before the file existed gets the statistics by rebuilding its split
-from ``config.json`` (the split is a function of the config's seed).
+from ``config.json`` (the split is a function of the config's seed). An ensemble run's
+``model.pt`` holds an ``Ensemble`` (``trainlab.train.ensemble.stored_model``), whose
+output averages its members, so predictions and metrics are the ensemble's.
 
 Example:
     >>> import tempfile
@@ -45,7 +47,7 @@ from trainlab.atomic import atomic_write_text
 from trainlab.constraints import InvalidArgument, fail
 from trainlab.data import Dataset, Normalizer, Standardize, load_dataset, normalizer_from_state, split_standardized
 from trainlab.data.split import Splits, split_indices
-from trainlab.nn import MLP
+from trainlab.train.ensemble import stored_model
 from trainlab.train.run_layout import RunLayout
 
 __all__ = ["Normalization", "evaluate_run", "load_run", "predict_rows", "read_feature_csv", "read_normalizer",
@@ -155,7 +157,8 @@ def load_run(run: str) -> tuple[torch.nn.Module, Normalization, Any]:
     else:  # a run from before normalization.json: the split is a function of the config
         parts, ds = _rebuild(config)
         norm = normalization_of(parts, ds, config.data, config.target)
-    model = MLP([len(norm.feature_mean), *config.hidden, norm.n_outputs], **config.model_options())
+    model = stored_model(config.ensemble, [len(norm.feature_mean), *config.hidden, norm.n_outputs],
+                         norm.task == "classification", **config.model_options())
     model.load_state_dict(torch.load(layout.model, weights_only=True))
     model.eval()
     return model, norm, config

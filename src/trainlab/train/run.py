@@ -5,6 +5,12 @@ config.json (written before the first step), history.csv, checkpoints/, model.pt
 and summary.json; pass ``trainlab.report.history.LossFigure`` among ``callbacks``
 to draw loss.png too (``trainlab train`` does).
 
+An ensemble run (``ensemble="bagging:K"`` or ``"snapshot:K"``, ``trainlab.train.ensemble``)
+stores the ``Ensemble`` of its ``K`` members in ``model.pt`` (keys ``members.k.*``),
+so ``trainlab predict``/``evaluate`` average the members; summary.json adds each
+member's test metrics (``test_member_loss``...). ``augment`` names augmentations
+(``trainlab.regularize.augment``) applied to every training batch.
+
 ``start_run`` refuses a folder that already holds a run (``RunAlreadyStarted``);
 ``resume_run`` reads ``config.json``, rebuilds data, model, optimizer and callbacks
 exactly as before and continues from the newest checkpoint (or a given one) to the
@@ -45,6 +51,7 @@ from trainlab.atomic import atomic_torch_save, atomic_write_text, remove_stale_t
 from trainlab.constraints import Options, check, fail
 from trainlab.data import BUNDLED, TARGETS, Normalizer, load_dataset, normalizer_names, split_standardized
 from trainlab.nn import MLP
+from trainlab.regularize import parse_augment
 from trainlab.train.callbacks import (
     Callback,
     Checkpoint,
@@ -64,6 +71,16 @@ from trainlab.train.run_checks import (
     check_options_apply,
     check_source,
     dense_hessian_bytes,
+)
+from trainlab.train.ensemble import (
+    BootstrapBatches,
+    Snapshots,
+    bootstrap_indices,
+    evaluate_members,
+    parse_ensemble,
+    snapshot_ensemble,
+    snapshot_schedule,
+    trained_model,
 )
 from trainlab.train.run_layout import RunFolderBusy, RunLayout
 from trainlab.train.predict import read_normalizer, save_normalization
@@ -128,6 +145,8 @@ class RunConfig:
     schedule: str | None = None  # a name from trainlab.schedules.registry (rate and horizon from lr, epochs)
     schedule_settings: dict[str, str] = field(default_factory=dict)  # its arguments, as text
     warmup: int = 0  # steps of linear warm-up in front of the schedule (or of the constant lr)
+    augment: str | None = None  # trainlab.regularize.parse_augment's spelling: "shift,rotate:degrees=15"
+    ensemble: str | None = None  # "bagging:K" or "snapshot:K": model.pt holds an Ensemble of K MLPs
     normalize: str = "standard"  # input normalization fitted on the training split: none, standard, pca, zca
     dropout_form: str = "inverted"  # or "standard" (scaled by the keep probability at inference)
     batch_norm: bool = False  # BatchNorm1d before each hidden activation
@@ -168,9 +187,16 @@ class _Built:
         classify = ds.task == "classification"
         loss = ("cross_entropy" if classify else "mse") if c.loss == "auto" else c.loss
         check_loss(loss, ds.name, classify)
-        self.model = MLP([ds.X.shape[1], *c.hidden, ds.n_outputs], **c.model_options())
+        self.ensemble = None if c.ensemble is None else parse_ensemble(c.ensemble)
+        self.snapshots: Snapshots | None = None
+        self.model = trained_model(self.ensemble, lambda: MLP([ds.X.shape[1], *c.hidden, ds.n_outputs],
+                                                              **c.model_options()), classify)
         if c.batch_norm:
             check_batch_norm_batches(c.batch_size, len(self.parts.train))
+        augment = None if c.augment is None else parse_augment(c.augment)
+        if augment is not None:
+            augment.check_features(ds.X.shape[1])
+            augment = augment.with_normalizer(self.parts.x_scaler)
         check_optimizer(c, self.model)
         penalty = run_penalty(c, loss)
         optimizer = build_run_optimizer(c.optimizer, self.model.parameters(), c.lr, c.momentum, c.weight_decay)
@@ -184,6 +210,16 @@ class _Built:
             *extra,
         ]
         schedule = run_schedule(c.schedule, c.schedule_settings, c.lr, per_epoch * c.epochs, c.warmup)
+        sampler = None
+        if self.ensemble is not None and self.ensemble.kind == "bagging":
+            sampler = BootstrapBatches(bootstrap_indices(n, self.ensemble.size, c.seed))
+        if self.ensemble is not None and self.ensemble.kind == "snapshot":
+            if c.schedule is not None or c.warmup:
+                fail("start_run", "ensemble", "used without a schedule or warm-up (a snapshot ensemble sets its "
+                     "own: cosine annealing with restarts)", c.ensemble)
+            schedule = snapshot_schedule(c.lr, per_epoch * c.epochs, self.ensemble.size)
+            self.snapshots = Snapshots(schedule.period, self.ensemble.size)
+            callbacks.append(self.snapshots)
         if schedule is not None:
             callbacks.append(ScheduleCallback(schedule))
         if c.nan_guard:
@@ -197,16 +233,24 @@ class _Built:
             callbacks.append(ProgressBar())
         self.trainer = Trainer(self.model, optimizer, loss=loss, epochs=c.epochs, batch_size=c.batch_size,
                                seed=c.seed, callbacks=callbacks, metrics={"accuracy": "accuracy"} if classify else None,
-                               penalty=penalty)
+                               penalty=penalty, augment=augment, sampler=sampler)
         self.trainer.extra["config"] = dataclasses.asdict(c)  # saved in every checkpoint
         self.trainer.extra["normalizer"] = self.parts.x_scaler.state_dict()  # the fitted input statistics too
         self.val = self.parts.val if has_val else None
+        self.combine = "probabilities" if classify else "mean"
+
+    def final_model(self) -> Any:
+        """What model.pt holds: the trained model, or the Ensemble of a snapshot run's snapshots."""
+        if self.snapshots is None:
+            return self.model
+        return snapshot_ensemble(self.model, self.snapshots.states, self.combine)
 
 
 def _finish(built: _Built, layout: RunLayout) -> dict[str, Any]:
     """Write model.pt and summary.json: the metrics of the saved model, of the best and of the last epoch."""
     trainer, history = built.trainer, built.trainer.history
-    atomic_torch_save(layout.model, built.model.state_dict())
+    model = built.final_model()
+    atomic_torch_save(layout.model, model.state_dict())
     summary: dict[str, Any] = {"stop_reason": history.stop_reason, "message": history.message,
                                "epochs": trainer.epoch, "steps": trainer.global_step,
                                "wall_time": round(trainer.elapsed, 3)}
@@ -222,7 +266,13 @@ def _finish(built: _Built, layout: RunLayout) -> dict[str, Any]:
         summary["model_epoch"] = int(saved["epoch"])  # the epoch whose weights model.pt holds
     summary.update(metric(saved))
     if len(built.parts.test) > 0:
-        summary.update(trainer.evaluate(built.parts.test, "test"))
+        kept, trainer.model = trainer.model, model
+        try:
+            summary.update(trainer.evaluate(built.parts.test, "test"))
+        finally:
+            trainer.model = kept
+        if built.ensemble is not None:
+            summary.update(evaluate_members(trainer, model, built.parts.test, "test"))
     if best is not None:
         summary["best_epoch"] = int(best["epoch"])
         summary.update({f"best_{k}": v for k, v in metric(best).items()})

@@ -74,6 +74,7 @@ _STEPPER = Satisfies(lambda o: callable(getattr(o, "step", None)) and hasattr(o,
                      "an optimizer with step(closure) and state_dict()")
 _BATCH = Optional(POSITIVE_INT, none="full batch")
 _PENALTY = Optional(Satisfies(callable, "a callable penalty(model, output, target) -> scalar tensor"), none="no penalty")
+_CALLABLE = Optional(Satisfies(callable, "a callable"))
 
 
 class Trainer:
@@ -98,6 +99,11 @@ class Trainer:
             ``penalty(model, output, target)``; the closure returns loss + penalty,
             while ``loss``, ``train_loss`` and ``val_loss`` stay the data loss and
             each epoch logs ``penalty`` (its value on the training split).
+        augment: ``(x_batch, generator) -> x_batch`` applied to every training batch
+            (``trainlab.regularize.Augment``); its ``torch.Generator`` (seeded with
+            ``seed``) is saved in checkpoints, so a resumed run is bit-identical.
+        sampler: ``(x, y, idx) -> (x_batch, y_batch)`` replacing ``(x[idx], y[idx])``
+            (bagging: ``trainlab.train.ensemble.BootstrapBatches``).
     """
 
     def __init__(
@@ -113,6 +119,8 @@ class Trainer:
         metrics: Mapping[str, Any] | None = None,
         eval_train: bool = True,
         penalty: Callable[..., Tensor] | None = None,
+        augment: Callable[[Tensor, torch.Generator], Tensor] | None = None,
+        sampler: Callable[[Tensor, Tensor, Tensor], tuple[Tensor, Tensor]] | None = None,
     ) -> None:
         check("Trainer", "model", model, _MODULE)
         check("Trainer", "optimizer", optimizer, _STEPPER)
@@ -122,6 +130,8 @@ class Trainer:
         check("Trainer", "eval_train", eval_train, BOOL)
         check("Trainer", "penalty", penalty, _PENALTY)
         self.penalty = penalty
+        check("Trainer", "augment", augment, _CALLABLE)
+        check("Trainer", "sampler", sampler, _CALLABLE)
         self.model, self.optimizer = model, optimizer
         self.loss_fn = resolve_loss(loss)
         self.metrics = {name: resolve_metric(name, m) for name, m in (metrics or {}).items()}
@@ -135,6 +145,8 @@ class Trainer:
         self.global_step = 0  # finished steps
         self.order: list[Tensor] | None = None  # the current epoch's batches
         self.data_rng = np.random.default_rng(seed)
+        self.augment, self.sampler = augment, sampler
+        self.augment_rng = torch.Generator().manual_seed(seed)
         # flags callbacks read and write
         self.lr_scale = 1.0  # lowered by NaNGuard; ScheduleCallback multiplies its value by it
         # Set during a step by a guard that voided it (NaNGuard nulls the gradients, so the optimizer
@@ -156,6 +168,7 @@ class Trainer:
         if not self.started:
             torch.manual_seed(self.seed)
             self.data_rng = np.random.default_rng(self.seed)
+            self.augment_rng.manual_seed(self.seed)
         return self._run()
 
     def resume(self, path: str, train: Any = None, val: Any = None) -> History:
@@ -241,9 +254,7 @@ class Trainer:
         return self.history
 
     def _step(self, idx: Tensor) -> None:
-        data = self.train_data
-        full = len(idx) == len(data.x)
-        xb, yb = (data.x, data.y) if full else (data.x[idx], data.y[idx])
+        xb, yb = self._batch(idx)
         self.skip_step = False
         self.callbacks.on_step_start(self)
         first: list[tuple[float, float]] = []
@@ -274,6 +285,19 @@ class Trainer:
         out = self.model(x)
         loss = self.loss_fn(out, y)
         return loss, (loss if self.penalty is None else loss + self.penalty(self.model, out, y))
+
+    def _batch(self, idx: Tensor) -> tuple[Tensor, Tensor]:
+        """The training batch of indices ``idx`` (sampled and augmented when the Trainer has those)."""
+        data = self.train_data
+        if self.sampler is not None:
+            xb, yb = self.sampler(data.x, data.y, idx)
+        elif len(idx) == len(data.x):
+            xb, yb = data.x, data.y
+        else:
+            xb, yb = data.x[idx], data.y[idx]
+        if self.augment is not None:
+            xb = self.augment(xb, self.augment_rng)
+        return xb, yb
 
     def _end_epoch(self) -> None:
         logs: dict[str, float] = {"epoch": self.epoch + 1, "step": self.global_step}
@@ -339,6 +363,7 @@ class Trainer:
             "optimizer_type": type(self.optimizer).__name__,
             "callbacks": self.callbacks.state_dict(),
             "rng": capture_rng(self.data_rng),
+            "augment_rng": self.augment_rng.get_state(),
             "position": {"epoch": self.epoch, "batch_index": self.batch_index, "global_step": self.global_step,
                          "order": self.order},
             "history": self.history.state_dict(),
@@ -362,6 +387,8 @@ class Trainer:
                                   "validation values differ); resume with the data it was trained on.")
         try:
             check_rng(state["rng"], self.data_rng)
+            if "augment_rng" in state:
+                torch.Generator().set_state(state["augment_rng"])
         except (ValueError, TypeError, OverflowError, KeyError, RuntimeError, AttributeError) as err:
             raise CorruptCheckpoint(f"{source}: its random-number state is damaged ({err}).") from None
         self.model.load_state_dict(state["model"])
@@ -374,6 +401,8 @@ class Trainer:
             warnings.warn(f"{source} holds state for callbacks this Trainer lacks: {unmatched}; "
                           "the resumed run may differ from an uninterrupted one.", stacklevel=2)
         restore_rng(state["rng"], self.data_rng)
+        if "augment_rng" in state:  # checkpoints from before augmentation have none
+            self.augment_rng.set_state(state["augment_rng"])
         pos = state["position"]
         self.epoch, self.batch_index, self.global_step = pos["epoch"], pos["batch_index"], pos["global_step"]
         self.order = pos["order"]
