@@ -38,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import statistics
@@ -142,7 +143,9 @@ class BatchNormStudy:
                 plot_curves(self, out / f"batch-norm-curves{suffix}.png")]
 
 
+@functools.lru_cache(maxsize=2)
 def _digits(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Standardized training and validation tensors of digits (cached: the runs only read them)."""
     X, y = load_bundled("digits")
     parts = split_standardized(X, y, val=0.2, test=0.0, seed=seed)
     return parts.train.x, parts.train.y, parts.val.x, parts.val.y
