@@ -50,7 +50,7 @@ from trainlab.diagnose.directions import filter_normalized, hessian_directions, 
 from trainlab.diagnose.parameters import LossAtPoint, as_vector, parameter_vector
 from trainlab.train.losses import LossFn
 
-__all__ = ["DIRECTIONS", "LineResult", "PlaneResult", "line", "plane", "parameter_vector"]
+__all__ = ["DIRECTIONS", "LineResult", "PlaneResult", "line", "parameter_vector", "plane"]
 
 DIRECTIONS = ("filter", "hessian", "pca")
 POINTS = Interval(2, 1001, closed="both", integer=True)
