@@ -166,6 +166,7 @@ def plane(model: nn.Module, data: Any, directions: str | Tensor = "filter", *, c
 
     The grid spans ``[-span, span]`` along both directions, except for ``"pca"``
     directions, whose grid covers the projected path with a ``margin`` (a fraction of its extent) around it.
+    The Hessian directions are those of the loss with the model's own (frozen) batch-norm statistics.
     """
     owner = "landscape.plane"
     if not isinstance(directions, Tensor):
