@@ -9,8 +9,8 @@ import shutil
 import pytest
 import torch
 
-from trainlab.diagnose.layer_information import information_trajectory, layer_outputs
 from trainlab.diagnose.information import binned_information
+from trainlab.diagnose.layer_information import information_trajectory, layer_outputs
 from trainlab.diagnose.run_snapshots import load_run_snapshots
 from trainlab.nn import MLP
 from trainlab.train import Callback

@@ -79,7 +79,7 @@ def line(run_dir: str, points: int, start: str, alpha_range: tuple[float, float]
         result = landscape.line(run.model, theta, run.final, run.train, points, validation=run.val, loss=run.loss,
                                 batch_norm=batch_norm, alpha_range=alpha_range)
         name = "initialization" if start == "init" else f"step {run.checkpoints[0][0]}"
-        payload = {"run": run.root, "start": name, "end": "final model", "loss": run.loss, **result.to_dict()}
+        payload = {"run": run.root, "start": name, "end": "final model", "loss_function": run.loss, **result.to_dict()}
         _write(run, "line", payload, plot_line, result)
     click.echo(f"training loss {result.train[0]:.4g} at alpha {result.alphas[0]:g}, {result.train[-1]:.4g} at alpha "
                f"{result.alphas[-1]:g}; barrier {result.barrier:.3g}")
@@ -117,7 +117,7 @@ def plane(run_dir: str, directions: str, points: int, span: float, seed: int, ba
                                      seed=seed, loss=run.loss, batch_norm=batch_norm)
         except ImportError as err:
             raise click.ClickException(f"--directions hessian needs trainlab.diagnose.hessian ({err}).") from None
-        payload = {"run": run.root, "path_labels": _labels(run), "loss": run.loss, **result.to_dict()}
+        payload = {"run": run.root, "path_labels": _labels(run), "loss_function": run.loss, **result.to_dict()}
         _write(run, f"plane-{directions}", payload, plot_plane, result)
     click.echo(f"loss at the final model {result.center_loss:.4g}; slice min {min(map(min, result.loss)):.4g}, "
                f"max {max(map(max, result.loss)):.4g}")

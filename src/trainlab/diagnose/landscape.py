@@ -50,7 +50,7 @@ from trainlab.diagnose.directions import filter_normalized, hessian_directions, 
 from trainlab.diagnose.parameters import LossAtPoint, as_vector, parameter_vector
 from trainlab.train.losses import LossFn
 
-__all__ = ["DIRECTIONS", "LineResult", "PlaneResult", "line", "plane", "parameter_vector"]
+__all__ = ["DIRECTIONS", "LineResult", "PlaneResult", "line", "parameter_vector", "plane"]
 
 DIRECTIONS = ("filter", "hessian", "pca")
 POINTS = Interval(2, 1001, closed="both", integer=True)
@@ -166,6 +166,7 @@ def plane(model: nn.Module, data: Any, directions: str | Tensor = "filter", *, c
 
     The grid spans ``[-span, span]`` along both directions, except for ``"pca"``
     directions, whose grid covers the projected path with a ``margin`` (a fraction of its extent) around it.
+    The Hessian directions are those of the loss with the model's own (frozen) batch-norm statistics.
     """
     owner = "landscape.plane"
     if not isinstance(directions, Tensor):

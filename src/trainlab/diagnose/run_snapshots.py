@@ -65,7 +65,7 @@ class RunSnapshots:
 
 def load_run_snapshots(run: str) -> RunSnapshots:
     """Read the run folder ``run`` (see the module docstring)."""
-    model, norm, config = load_run(run)
+    model, _, config = load_run(run)
     layout = RunLayout.of(run)
     seed_everything(config.seed)  # the order of trainlab.train.run: seed, data, split, model
     dataset = load_dataset(config.data, target=config.target, n=config.samples, seed=config.seed, task=config.task)

@@ -49,10 +49,18 @@ from torch.nn import functional as F
 from trainlab.atomic import atomic_write_text
 from trainlab.constraints import POSITIVE_INT, Options, check
 from trainlab.diagnose.layer_information import InformationTrajectory, information_trajectory
+from trainlab.experiments.threads import torch_threads
 from trainlab.nn import MLP
 
-__all__ = ["WIDTHS", "InformationRun", "information_plane", "icosahedron", "main", "record_epochs",
-           "twelve_bit_task"]
+__all__ = [
+    "WIDTHS",
+    "InformationRun",
+    "icosahedron",
+    "information_plane",
+    "main",
+    "record_epochs",
+    "twelve_bit_task",
+]
 
 WIDTHS = [12, 10, 7, 5, 4, 3, 2]
 BINS = 30
@@ -160,15 +168,11 @@ def main(argv: Sequence[str] | None = None) -> list[InformationRun]:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for tiny nets)")
     parser.add_argument("--out", default="out/diagnostics")
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    try:
+    with torch_threads(args.threads):
         runs = [information_plane(a, args.epochs, s, args.records, kde_inputs=args.kde_inputs)
                 for a in ("tanh", "relu") for s in range(args.seeds)]
-    finally:
-        torch.set_num_threads(threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     summary = summarize(runs)
     payload = {"epochs": args.epochs, "seeds": args.seeds, "bins": BINS, "noise_variance": NOISE_VARIANCE,
                "kde_inputs": args.kde_inputs, "compression_bits_mean_std": summary,

@@ -31,6 +31,7 @@ from torch.nn import functional as F
 from trainlab.atomic import atomic_write_text
 from trainlab.constraints import POSITIVE_INT, check
 from trainlab.diagnose.spectral_bias import grid, multiscale_target, spectral_error
+from trainlab.experiments.threads import torch_threads
 from trainlab.nn import MLP
 
 __all__ = ["FREQUENCIES", "SpectralRun", "learned_step", "main", "spectral_bias_run"]
@@ -113,14 +114,10 @@ def main(argv: Sequence[str] | None = None) -> list[SpectralRun]:
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--out", default="out/diagnostics")
     args = parser.parse_args(argv)
+    with torch_threads(args.threads):
+        runs = [spectral_bias_run(s, args.steps, args.every, args.width, lr=args.lr) for s in range(args.seeds)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    try:
-        runs = [spectral_bias_run(s, args.steps, args.every, args.width, lr=args.lr) for s in range(args.seeds)]
-    finally:
-        torch.set_num_threads(threads)
     summary = summarize(runs)
     payload = {"points": POINTS, "steps": args.steps, "seeds": args.seeds, "width": args.width, "lr": args.lr,
                "threshold": LEARNED, **summary, "final_loss": [r.final_loss for r in runs],

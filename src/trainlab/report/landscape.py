@@ -52,7 +52,9 @@ def plot_plane(result: Any, path: str | Path, title: str = "") -> Path:
     ax.plot([0], [0], marker="*", color="red", markersize=12, label="centre", ls="none")
     if result.path is not None:
         route = np.asarray(result.path)
-        ax.plot(route[:, 0], route[:, 1], color="white", lw=1.5, marker="o", markersize=3, label="training path")
+        on_plane = result.kind == "pca"  # other directions: a least-squares shadow of a path mostly off the plane
+        ax.plot(route[:, 0], route[:, 1], color="white", lw=1.5, marker="o", markersize=3,
+                label="training path" if on_plane else "training path (projected; mostly off this plane)")
         ax.plot(route[0, 0], route[0, 1], marker="s", color="orange", ls="none", label="first snapshot")
     labels = {"pca": ("PCA direction 1", "PCA direction 2"), "hessian": ("top Hessian eigenvector",
                                                                          "second Hessian eigenvector")}
