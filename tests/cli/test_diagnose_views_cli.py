@@ -99,3 +99,16 @@ def test_help_shows_an_example():
     for command, name in ((line, "line"), (plane, "plane"), (infoplane, "infoplane")):
         text = CliRunner().invoke(command, ["--help"]).output
         assert f"trainlab diagnose {name} runs/" in text
+
+
+def test_the_diagnose_group_runs_every_subcommand(run_dir):
+    from trainlab.cli import main
+
+    runner = CliRunner()
+    listed = runner.invoke(main, ["diagnose", "--help"])
+    assert listed.exit_code == 0
+    for name in ("hessian", "line", "plane", "infoplane"):
+        assert f"  {name} " in listed.output
+    result = runner.invoke(main, ["diagnose", "line", run_dir[0], "--points", "3"])
+    assert result.exit_code == 0, result.output
+    assert len(_read(run_dir[0], "line")["alphas"]) == 3

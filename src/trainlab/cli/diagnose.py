@@ -2,6 +2,8 @@
 
 Subcommands are listed once in ``SUBCOMMANDS`` and imported only when run.
 
+Also ``line``, ``plane`` and ``infoplane`` (``trainlab.cli.diagnose_views``).
+
 Taught in the lectures (full references in docs/references.md): the CMI "Lecture 5: Training
 Deep Neural Networks II" on saddles and ill-conditioning; Ghorbani et al. 2019 (Hessian
 eigenvalue density), Lin et al. 2016 (stochastic Lanczos quadrature), Hutchinson 1989.
@@ -20,6 +22,9 @@ from trainlab.cli.errors import library_errors
 # name -> "module:attribute" of a click command
 SUBCOMMANDS: dict[str, str] = {
     "hessian": "trainlab.cli.diagnose:hessian",
+    "line": "trainlab.cli.diagnose_views:line",
+    "plane": "trainlab.cli.diagnose_views:plane",
+    "infoplane": "trainlab.cli.diagnose_views:infoplane",
 }
 
 _OPTIONS = {"run_dir": "RUN_DIR", "checkpoint": "--checkpoint", "k": "--k", "runs": "--runs", "steps": "--steps",
@@ -47,6 +52,9 @@ def diagnose() -> None:
     Examples:
       trainlab train --data diabetes --model 32,32 --epochs 200 --out runs/d
       trainlab diagnose hessian runs/d             # spectrum ends, trace, density
+      trainlab diagnose line runs/d                # loss from the initialization to the end
+      trainlab diagnose plane runs/d               # 2-D slice with the training path
+      trainlab diagnose infoplane runs/d           # each layer's I(X;T), I(T;Y) over checkpoints
     """
 
 
