@@ -106,6 +106,7 @@ def test_csv_data_with_a_target_column(tmp_path):
     (["--lr", "inf"], "'--lr': must be a float in the range [0, inf). Got inf instead."),
     (["--val", "0.7", "--test", "0.4"], "--val and --test: must be below 1"),
     (["--batch-size", "0"], "an int >= 1 or 'full'; got '0'"),
+    (["--optimizer", "sparse-adam"], "'--optimizer': must be an optimizer for dense gradients"),
 ])
 def test_bad_options_get_one_clear_error(tmp_path, args, needle):
     out = tmp_path / "run"

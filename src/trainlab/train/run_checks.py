@@ -33,6 +33,7 @@ from trainlab.constraints import fail
 from trainlab.data import BUNDLED, TARGETS, dataset_names
 from trainlab.optim import registry
 from trainlab.optim.second_order import BFGS, Newton
+from trainlab.optim.sparse_adam import SparseAdam
 
 __all__ = ["DENSE_HESSIAN_LIMIT", "check_loss", "check_optimizer", "check_options_apply", "check_source",
            "dense_hessian_bytes"]
@@ -95,6 +96,10 @@ def dense_hessian_bytes(model: Any) -> int:
 def check_optimizer(c: Any, model: Any) -> None:
     """Refuse a dense-Hessian method that cannot fit in memory; warn when a line search meets mini-batches."""
     entry = registry.get(c.optimizer)
+    if issubclass(entry.cls, SparseAdam):
+        fail("start_run", "optimizer", "an optimizer for dense gradients (the run's MLP has no sparse "
+             "embedding; sparse-adam takes only sparse gradients, e.g. of nn.Embedding(sparse=True)); "
+             "use adam or lazy variants in your own loop", c.optimizer)
     if issubclass(entry.cls, (Newton, BFGS)):
         need = dense_hessian_bytes(model)
         if need > DENSE_HESSIAN_LIMIT:
