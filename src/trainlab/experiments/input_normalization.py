@@ -25,11 +25,11 @@ with the min-max band, and the steps per seed.
 
 Example:
     >>> from trainlab.experiments.input_normalization import run_lecture_target
-    >>> result = run_lecture_target(seeds=2, steps=300)
+    >>> result = run_lecture_target(seeds=2, steps=50)
     >>> [c.name for c in result.curves]
     ['none', 'standard']
     >>> result.curves[1].losses.shape  # seeds x (steps + 1)
-    (2, 301)
+    (2, 51)
 """
 
 from __future__ import annotations
