@@ -12,26 +12,10 @@ from click.testing import CliRunner
 
 from trainlab.cli import main
 from trainlab.data import ZCAWhiten, load_bundled
-from trainlab.train import Callback
 from trainlab.train.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
 from trainlab.train.predict import load_run, predict_rows
 from trainlab.train.run import RunConfig, resume_run, start_run
-
-
-class Crash(Exception):
-    pass
-
-
-class CrashAt(Callback):
-    order = 200  # after the checkpoint of the same step
-
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, trainer, logs):
-        if trainer.global_step == self.step:
-            raise Crash
-
+from tests.train.test_resume import Crash, CrashAt  # an exception right after the checkpoint of a step
 
 CONFIG = RunConfig(data="wine", hidden=[8], epochs=4, batch_size=32, checkpoint_every=3, normalize="zca", lr=1e-2)
 

@@ -61,10 +61,12 @@ def test_zca_is_the_inverse_square_root_of_the_covariance_and_symmetric():
     zca = ZCAWhiten().fit(X)
     Xc = X.numpy() - X.numpy().mean(0)
     C = Xc.T @ Xc / len(Xc)
-    W_expected = np.linalg.inv(scipy.linalg.sqrtm(C).real)  # C^(-1/2), not via our eigen-decomposition
+    values, vectors = np.linalg.eigh(C)  # C = V diag(l) V^T  ->  C^(-1/2) = V diag(l^(-1/2)) V^T
+    W_expected = vectors @ np.diag(values**-0.5) @ vectors.T
     W = zca.matrix.numpy()
     assert np.allclose(W, W.T, rtol=0, atol=1e-12)
     assert np.allclose(W, W_expected, rtol=1e-9, atol=1e-12)
+    assert np.allclose(W, np.linalg.inv(scipy.linalg.sqrtm(C).real), rtol=1e-9, atol=1e-12)  # a third way
     assert torch.allclose(zca.transform(X), torch.as_tensor(Xc @ W_expected), atol=1e-9)
 
 

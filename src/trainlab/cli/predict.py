@@ -28,8 +28,9 @@ def _fail(err: InvalidArgument) -> click.ClickException:
 def predict(run_dir: str, csv_path: str, out: str | None) -> None:
     """Predict with RUN_DIR/model.pt for the raw rows of a CSV file.
 
-    Features are standardized with the training split's statistics (saved in
-    RUN_DIR/normalization.json); regression predictions come back in the
+    Features are normalized as in training (standardized, or whitened with
+    --normalize pca/zca), with the training split's statistics saved in
+    RUN_DIR/normalization.json; regression predictions come back in the
     target's own units, classification as class names (or indices).
 
     \b

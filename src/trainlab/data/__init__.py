@@ -1,6 +1,7 @@
 """Data: lecture regression targets, scikit-learn's bundled sets, CSV files, seeded splits.
 
-Standardization is always fitted on the training part only.
+Normalization (``trainlab.data.normalize``: standardization, PCA and ZCA whitening) is always
+fitted on the training part only.
 
 Example:
     >>> from trainlab.data import load_dataset, split_standardized
@@ -33,3 +34,11 @@ __all__ = [
     "check_xy", "dataset_names", "load_bundled", "load_bundled_classes", "load_csv", "load_csv_classes", "load_dataset", "make_target",
     "make_normalizer", "normalizer_from_state", "normalizer_names", "split_indices", "split_standardized", "ZCAWhiten",
 ]
+
+
+def __getattr__(name: str):
+    if name == "Standardizer":
+        from trainlab.data import split
+
+        return getattr(split, name)  # says what replaced it
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

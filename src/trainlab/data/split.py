@@ -97,3 +97,10 @@ def split_standardized(
         return Split(xv, yt)
 
     return Splits(part(tr), part(va), part(te), xs, ys)
+
+
+def __getattr__(name: str):
+    if name == "Standardizer":  # the class before trainlab.data.normalize
+        raise AttributeError("trainlab.data.split.Standardizer was replaced by trainlab.data.Standardize "
+                             "(scikit-learn's interface: Standardize(constant='center').fit(X).transform(X)).")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

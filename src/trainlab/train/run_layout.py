@@ -6,7 +6,8 @@ A run folder ``DIR`` holds::
     history.csv      epoch rows, rewritten atomically after every epoch
     checkpoints/     step-XXXXXXXX.pt every ``checkpoint_every`` steps, best.pt, the final step
     model.pt         the final model ``state_dict`` (``torch.load(..., weights_only=True)``)
-    normalization.json  the training split's mean/std and column names, for new raw data
+    normalization.json  the fitted input normalizer (mean/std, or the whitening) and column names,
+                     for new raw data and for resuming
                      (``trainlab.train.predict``; written with config.json)
     loss.png         loss and learning-rate curves (drawn by ``trainlab.report.history.LossFigure``)
     summary.json     final train/validation/test metrics and why the run stopped
