@@ -155,7 +155,7 @@ def extreme_eigenpairs(
     """
     total = largest + smallest
     if max_basis is None:
-        max_basis = max(2 * total + 10, total + 20)
+        max_basis = max(3 * total + 20, 100)
     max_basis = min(n, max(max_basis, total + block + 1))
     capacity = min(n, max_basis + block) + 1
     basis = _Basis(op, n, dtype, device, capacity, generator)

@@ -20,8 +20,10 @@ breakdown the search goes on from a new random vector. ``block=b`` starts from
 round-off only.
 
 Memory: ``hvp``'s (one gradient's graph) plus the Lanczos basis, ``max_basis + block``
-vectors of ``n`` numbers (default ``max_basis`` = ``max(2 k + 10, k + 20)`` with
-``k`` counting both ends). ``dense_hessian`` holds ``n^2`` numbers and refuses a
+vectors of ``n`` numbers (default ``max_basis`` = ``max(3 k + 20, 100)``, at most
+``n``, with ``k`` counting both ends: a large basis pays off for eigenvalues inside
+a cluster, such as the smallest ones of a trained network, which sit in the bulk
+near zero; pass a smaller one to save memory on a large model). ``dense_hessian`` holds ``n^2`` numbers and refuses a
 model whose ``8 n^2`` bytes exceed ``DENSE_HESSIAN_LIMIT`` (the limit ``trainlab
 train`` uses for Newton and BFGS).
 
