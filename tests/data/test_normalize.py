@@ -136,7 +136,7 @@ def test_fitted_on_the_training_split_only():
     assert torch.allclose(parts.val.x, parts.x_scaler.transform(torch.as_tensor(X[va], dtype=F64)), atol=0)
 
 
-# -- rank deficiency ---------------------------------------------------------------------------------
+# -- rank deficiency -----------------------------------------------------------------------------
 
 
 def with_constant_column():
@@ -181,7 +181,7 @@ def test_standardize_refuses_a_constant_column_unless_asked_to_centre_it():
     assert torch.isfinite(Z).all() and torch.equal(Z[:, 3], torch.zeros(len(X), dtype=F64))
 
 
-# -- bad input ---------------------------------------------------------------------------------------
+# -- bad input -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", normalizer_names())
