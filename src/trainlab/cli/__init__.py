@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "predict": "trainlab.cli.predict:predict",
     "evaluate": "trainlab.cli.predict:evaluate",
     "diagnose": "trainlab.cli.diagnose:diagnose",
+    "runs": "trainlab.cli.runs:runs",
+    "report": "trainlab.cli.report:report",
 }
 
 
@@ -60,5 +62,8 @@ def main() -> None:
       trainlab predict runs/d --csv new.csv --out predictions.csv
       trainlab evaluate runs/d           # test loss in the data's own units
       trainlab diagnose hessian runs/d   # Hessian spectrum ends, trace and density of the run's loss
+      trainlab runs list                 # every recorded run (runs/index.sqlite)
+      trainlab runs compare 1 2          # configs and metrics side by side, curves in one figure
+      trainlab report runs --out report.html   # one self-contained HTML page of the runs
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shlex
@@ -21,8 +22,10 @@ from trainlab.cli.options import activation_option, data_options, hidden_widths,
 from trainlab.data import normalizer_names
 from trainlab.report.history import LossFigure
 from trainlab.train.callbacks import ProgressBar
+from trainlab.train.callbacks.tensorboard import MissingExtra, TensorBoardLogger
 from trainlab.train.checkpoint import list_checkpoints
 from trainlab.train.run import RunConfig, resume_run, start_run
+from trainlab.train.run_index import record_run, runs_root
 from trainlab.train.run_layout import RunLayout
 
 # Options that define a run; with --resume they come from the run's config.json.
@@ -135,6 +138,13 @@ def _lr_find_hint(config: RunConfig) -> str:
             f"trainlab lr-find --data {data} --model {model} --optimizer {config.optimizer}")
 
 
+def _tensorboard(log_dir: str) -> TensorBoardLogger:
+    try:
+        return TensorBoardLogger(log_dir)
+    except MissingExtra as err:
+        raise click.BadParameter(str(err), param_hint="'--tensorboard'") from None
+
+
 def _schedule_settings(opts: dict) -> dict[str, str]:
     settings = key_values(tuple(opts["settings"]))
     if settings and opts["schedule"] is None:
@@ -197,14 +207,19 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @click.option("--out", default=None, help="Run folder (default: runs/train/DATA-TIME-PID).")
 @click.option("--resume", "resume", default=None, metavar="DIR",
               help="Continue the run in DIR (or from a checkpoint file in DIR/checkpoints) to its end.")
+@click.option("--tensorboard", default=None, metavar="DIR",
+              help="Also log losses, learning rate and metrics to TensorBoard in DIR (extra: trainlab[tensorboard]).")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.pass_context
-def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, **opts: object) -> None:
+def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, tensorboard: str | None,
+          **opts: object) -> None:
     """Train an MLP and keep everything in a run folder that survives being killed.
 
     Writes DIR/config.json, DIR/history.csv (one row per epoch), DIR/checkpoints/,
     DIR/model.pt (final state_dict, loadable with weights_only=True), DIR/loss.png and
-    DIR/summary.json. Inputs are normalized with training statistics (--normalize:
+    DIR/summary.json, and records the run in the run index of its runs root
+    (ROOT/index.sqlite; ROOT is $TRAINLAB_RUNS, else runs/ for the default folder,
+    else the parent of --out; see `trainlab runs list`). Inputs are normalized with training statistics (--normalize:
     standardized by default, or PCA/ZCA whitened; saved in DIR/normalization.json
     and the checkpoints, so --resume and `trainlab predict` use the same ones);
     regression targets are standardized, so losses are in standardized units.
@@ -264,12 +279,18 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                 )
             title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
             callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])
-            if resume is not None:
-                summary = resume_run(resume, progress=False, callbacks=callbacks,
-                                     notify=lambda text: click.echo(f"note: {text}", err=True))
-            else:
-                console.print(f"run folder: {layout.root}")
-                summary = start_run(layout.root, config, progress=False, callbacks=callbacks)
+            if tensorboard is not None:
+                callbacks.append(_tensorboard(tensorboard))
+            root = runs_root(layout.root, default="runs" if resume is None and out is None else None)
+            note = lambda text: click.echo(f"note: {text}", err=True)  # noqa: E731
+            with record_run(root, os.path.basename(os.path.normpath(layout.root)), "train",
+                            {} if config is None else dataclasses.asdict(config), layout.root, notify=note) as run:
+                if resume is not None:
+                    summary = resume_run(resume, progress=False, callbacks=callbacks, notify=note)
+                else:
+                    console.print(f"run folder: {layout.root}")
+                    summary = start_run(layout.root, config, progress=False, callbacks=callbacks)
+                run.metrics.update(summary)
     except KeyboardInterrupt:
         _interrupted(layout)
         ctx.exit(130)
