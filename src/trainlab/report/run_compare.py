@@ -1,8 +1,9 @@
 """Several runs' learning curves overlaid in one figure (``trainlab runs compare``).
 
 One colour per run: its validation loss solid, its training loss dashed, against
-the step, on a log scale when every loss is positive. Curves come from each
-run's ``history.csv`` (``trainlab.report.run_view.read_curves``).
+the step, on a log scale when every loss is positive and they span more than a
+factor ``LOG_SPAN``. Curves come from each run's ``history.csv``
+(``trainlab.report.run_view.read_curves``).
 
 Example:
     >>> import os, tempfile
@@ -21,8 +22,9 @@ from collections.abc import Mapping
 
 from trainlab.report.figures import new_figure, save
 
-__all__ = ["compare_figure"]
+__all__ = ["LOG_SPAN", "compare_figure"]
 
+LOG_SPAN = 20  # a log axis when the losses span more than this factor
 _STYLES = (("val_loss", "-", "validation"), ("train_loss", "--", "training"))
 
 
@@ -39,7 +41,7 @@ def compare_figure(curves: Mapping[str, Mapping[str, list[float]]], path: str | 
                 ys = [v if math.isfinite(v) else math.nan for v in columns[column]]
                 ax.plot(x, ys, ls=style, color=color, lw=1.4, label=f"{label}: {what}")
                 values += [v for v in ys if math.isfinite(v)]
-    if values and min(values) > 0:
+    if values and min(values) > 0 and max(values) > LOG_SPAN * min(values):
         ax.set_yscale("log")
     if not values:
         ax.text(0.5, 0.5, "no learning curves (history.csv) in these runs", ha="center", va="center",
