@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    creates .venv, installs trainlab, runs the main job (the optimizer race)
-#   make test   creates .venv, installs trainlab with test tools, runs the tests
+#   make test   creates .venv, installs trainlab with test tools (and, as root, Debian's chromium for the
+#               browser test of the HTML report when no Chromium is on PATH), runs the tests
 #   make peer   runs PyTorch's own optimizer tests against trainlab (needs ../shared beside the clone)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test peer bench clean
+.PHONY: run test browser peer bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,7 +18,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	MPLBACKEND=Agg $(VENV)/bin/trainlab race
 
-test: $(STAMP)
+# The report's browser test drives a headless Chromium (Playwright's own download cannot work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (apt-get) for the browser test of the HTML report"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	else echo "no chromium on PATH and not root: the browser test skips (fails under CI=true)"; fi
+
+test: $(STAMP) browser
 	MPLBACKEND=Agg $(PY) -m pytest -q -n 2
 
 peer: $(STAMP)

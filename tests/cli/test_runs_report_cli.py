@@ -141,3 +141,17 @@ def test_an_interrupted_or_refused_train_run(tmp_path, monkeypatch):
     assert [(r.name, r.status) for r in RunIndex(tmp_path).runs()] == [("k", "interrupted")]
     ok(invoke("train", "--resume", str(tmp_path / "k"), "--quiet"))  # the resumed run is a new, completed row
     assert [(r.name, r.status) for r in RunIndex(tmp_path).runs()] == [("k", "interrupted"), ("k", "completed")]
+
+
+def test_a_lab_command_is_recorded_and_its_folder_reported(tmp_path):
+    out = tmp_path / "lab" / "beale"
+    ok(invoke("trajectories", "--problem", "beale", "--start", "2,-2", "--steps", "30", "--optimizers", "gd,adam",
+              "--no-gif", "--out", str(out)))
+    (run,) = RunIndex(tmp_path / "lab").runs()
+    assert (run.name, run.kind, run.status, run.config["optimizers"]) == ("trajectories-beale", "lab", "completed",
+                                                                          ["gd", "adam"])
+    assert set(run.metrics) == {"gd final loss", "adam final loss"}
+    html = tmp_path / "r.html"
+    ok(invoke("report", str(tmp_path / "lab"), "--out", str(html)))  # found through the index: no results.json
+    text = html.read_text()
+    assert text.count('<section class="run"') == 1 and "adam final loss" in text and "beale_loss.png" in text

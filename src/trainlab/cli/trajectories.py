@@ -17,6 +17,7 @@ from trainlab.experiments.lab import DEMOS
 from trainlab.optim import registry
 from trainlab.problems.runner import run_together, summarize
 from trainlab.problems.settings import key_of, lecture_runs, lecture_setting, problem_settings
+from trainlab.train.run_index import record_run, runs_root
 
 LECTURE_OPTIMIZERS = "gd,momentum,nesterov,adagrad,rmsprop,rmsprop-momentum,adam"
 
@@ -123,7 +124,7 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
         _list(console)
         return
     if demo is not None:
-        _demo(console, demo, out or Path("runs") / "lab" / demo)
+        _demo(console, demo, out)
         return
     try:
         prob = problems.get(problem, **_problem_kwargs(problem_arg))
@@ -159,19 +160,30 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
             result = run_together(prob, runs, steps=steps, tol=tol)
     except InvalidArgument as err:
         raise click.ClickException(str(err)) from None
-    out = out or Path("runs") / "trajectories" / key_of(prob)
-    with library_errors():
-        written = _write(result, out, frames, no_gif, console)
+    folder = out or Path("runs") / "trajectories" / key_of(prob)
+    config = {"problem": prob.name, "optimizers": names, "starts": points, "steps": steps, "tol": tol,
+              "lr": rates, "noise": noise, "seed": seed}
+    with library_errors(), _recorded(folder, out is None, f"trajectories-{key_of(prob)}", config) as run:
+        written = _write(result, folder, frames, no_gif, console)
+        run.metrics.update({f"{r.label} final loss": r.final_loss for r in result})
     _table(console, prob, result, steps, tol)
     for path in written:
         console.print(f"wrote {path}")
 
 
-def _demo(console: Console, name: str, out: Path) -> None:
+def _recorded(folder: Path, default: bool, name: str, config: dict):
+    """Record the command's folder in the run index (``runs/`` for the default folder, else its parent)."""
+    return record_run(runs_root(str(folder), default="runs" if default else None), name, "lab", config, str(folder),
+                      notify=lambda text: click.echo(f"note: {text}", err=True))
+
+
+def _demo(console: Console, name: str, out: Path | None) -> None:
+    folder = out or Path("runs") / "lab" / name
     with Progress(console, f"running the {name} demonstration"):
         result = DEMOS[name]()
-        with library_errors():
-            written = result.plot(out)
+        with library_errors(), _recorded(folder, out is None, f"demo-{name}", {"demo": name}) as run:
+            written = result.plot(folder)
+            run.metrics.update(result.summary())
     table = Table(title=f"lecture demonstration: {name}")
     table.add_column("run", no_wrap=True)
     table.add_column("result")

@@ -172,9 +172,8 @@ def _section(view: RunView, number: int, plots: dict[str, Any]) -> str:
              f'<p class="muted">{esc(ident)}{esc(view.kind)} · started {esc(started)} · '
              f"<code>{esc(view.folder)}</code></p>",
              '<div class="columns">', _key_values(view.config, "config"),
-             _key_values(view.metrics if view.kind == "train" else {}, "final metrics"), "</div>"]
-    if view.kind != "train":
-        parts.append(_results(view.results))
+             _key_values(view.metrics if view.results is None else {}, "final metrics"), "</div>",
+             _results(view.results)]
     if own:
         parts.append('<h3>learning curves</h3><div class="plots">'
                      + "".join(f'<div class="plot" data-plot="{esc(k)}"></div>' for k in own) + "</div>")

@@ -7,7 +7,9 @@ the learning curves of ``history.csv``, its PNG figures, the training doctor's
 ``results.json`` (the optimizer race), so a new kind of folder needs no new code.
 
 ``resolve_runs`` turns command-line arguments into views: a run folder, a folder
-of run folders (every run under it), or a run id of the index (``--root``).
+of run folders (every run under it, and every run its ``index.sqlite`` records
+there, such as a lab command's folder of figures), or a run id of the index
+(``--root``).
 Each bad argument is one ``ReportInputError`` naming it.
 
 Example:
@@ -106,15 +108,36 @@ class RunView:
         return view
 
 
+def _indexed(folder: str, notify: Callable[[str], None] | None) -> dict[str, IndexedRun]:
+    """The newest index row of each folder, from the index of ``folder`` and of its parent (if they exist)."""
+    rows: dict[str, IndexedRun] = {}
+    for root in (os.path.dirname(os.path.abspath(folder)), folder):
+        for run in RunIndex(root, notify).runs():
+            if os.path.isdir(run.folder):
+                rows[run.folder] = run
+    return rows
+
+
+def _of_folder(item: str, notify: Callable[[str], None] | None) -> list[RunView]:
+    """A run folder, or every run under a folder: found on disk, or recorded in its index (lab commands)."""
+    known = _indexed(item, notify)
+    here = os.path.abspath(item)
+    if is_run_folder(item) or here in known:
+        return [RunView.of_folder(item, indexed=known.get(here))]
+    found = {s.folder: s.name for s in scan_runs(item)}
+    for folder in known:
+        if folder.startswith(here + os.sep):
+            found.setdefault(folder, os.path.relpath(folder, here))
+    if not found:
+        raise ReportInputError(f"{item} holds no runs: no run folder (results.json, or config.json with "
+                               "summary.json or history.csv) in it or its subfolders, and no run of its index.")
+    views = [RunView.of_folder(folder, label=name, indexed=known.get(folder)) for folder, name in found.items()]
+    return sorted(views, key=lambda v: (v.started, v.folder))
+
+
 def _of_item(item: str, root: str, notify: Callable[[str], None] | None) -> list[RunView]:
     if os.path.isdir(item):
-        if is_run_folder(item):
-            return [RunView.of_folder(item)]
-        found = scan_runs(item)
-        if not found:
-            raise ReportInputError(f"{item} holds no runs: no run folder (results.json, or config.json with "
-                                   "summary.json or history.csv) in it or its subfolders.")
-        return [RunView.of_folder(s.folder, label=s.name) for s in found]
+        return _of_folder(item, notify)
     if item.strip().isdigit():
         try:
             indexed = RunIndex(root, notify).get(item)
