@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -93,7 +94,7 @@ def _experiment(folder, results):
     (folder / "config.json").write_text(json.dumps({"seeds": 3}))
 
 
-def test_a_corrupt_index_is_moved_aside_and_rebuilt_from_the_run_folders(tmp_path):
+def test_a_corrupt_index_is_kept_aside_and_rebuilt_from_the_run_folders(tmp_path):
     _experiment(tmp_path / "race", {"best_val_loss": 0.8, "rows": [{"a": 1}]})
     train = tmp_path / "nested" / "t"
     train.mkdir(parents=True)
@@ -112,6 +113,27 @@ def test_a_corrupt_index_is_moved_aside_and_rebuilt_from_the_run_folders(tmp_pat
     with record_run(tmp_path, "after", "train", {}, str(tmp_path)):  # and the rebuilt index takes new runs
         pass
     assert [r.name for r in RunIndex(tmp_path).runs()][-1] == "after" and messages == messages[:1]
+
+
+def test_readers_that_find_it_damaged_together_rebuild_it_once(tmp_path):
+    for name in ("a", "b"):
+        _experiment(tmp_path / name, {"val_loss": 1.0})
+    (tmp_path / INDEX_FILE).write_bytes(b"garbage" * 1000)
+    messages, counts = [], []
+    barrier = threading.Barrier(4)
+
+    def read():
+        index = RunIndex(tmp_path, notify=messages.append)
+        barrier.wait()
+        counts.append(len(index.runs()))
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert counts == [2, 2, 2, 2] and len(messages) == 1
+    assert len(list(tmp_path.glob(INDEX_FILE + ".corrupt-*"))) == 1
 
 
 def test_unknown_ids_name_the_ids_there_are(tmp_path):

@@ -12,9 +12,10 @@ failing or corrupting the file. A run whose process died without saying so
 (``kill -9``, a power cut) stays ``running`` in the file; it *reads* as
 ``interrupted`` once its process is gone (same host, pid no longer alive).
 
-A database that is not a database any more (overwritten, truncated) is moved
-aside to ``index.sqlite.corrupt-TIME`` and rebuilt from the run folders under
-the root (``rebuild_from_folders``), with a message to ``notify``.
+A database that is not a database any more (overwritten, garbled) is copied to
+``index.sqlite.corrupt-TIME`` and replaced by one rebuilt from the run folders
+under the root (``rebuild_from_folders``), with a message to ``notify``; when
+several processes find it damaged at once, one rebuilds and the others wait.
 
 ``record_run`` is the one call a command needs: it adds the row as ``running``,
 and marks it ``completed`` (with the metrics the caller set), ``interrupted``
@@ -34,6 +35,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import socket
 import sqlite3
 import time
@@ -41,6 +43,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["INDEX_FILE", "RUNS_ROOT_ENV", "STATUSES", "IndexedRun", "RecordedRun", "RunIndex", "UnknownRun",
            "record_run", "runs_root"]
@@ -58,6 +65,18 @@ CREATE TABLE IF NOT EXISTS runs (
     pid INTEGER, host TEXT, message TEXT NOT NULL DEFAULT ''
 )"""
 _COLUMNS = "id, name, kind, config, status, started, ended, metrics, folder, pid, host, message"
+
+
+@contextmanager
+def _exclusive(path: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (a file made for it) for the block; a no-op without ``fcntl``."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 class UnknownRun(LookupError):
@@ -173,7 +192,7 @@ class RunIndex:
             con.close()
 
     def _run(self, write: bool, action: Callable[[sqlite3.Connection], Any]) -> Any:
-        """``action`` in one connection; a corrupt file is moved aside, rebuilt, and ``action`` retried once."""
+        """``action`` in one connection; a corrupt file is kept aside, rebuilt, and ``action`` retried once."""
         if not write and not os.path.isfile(self.path):
             return action(None)
         try:
@@ -186,26 +205,52 @@ class RunIndex:
             with self._connect(write) as con:
                 return action(con)
 
+    def _readable(self) -> bool:
+        try:
+            with self._connect(write=False) as con:
+                return con.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        except sqlite3.DatabaseError:
+            return False
+
     def _recover(self, err: Exception) -> None:
-        aside = f"{self.path}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(self.path + suffix):
-                os.replace(self.path + suffix, aside + suffix)
-        count = self.rebuild_from_folders()
-        self.notify(f"the run index {self.path} was damaged ({err}); moved it to {aside} and rebuilt it from "
+        """Move the damaged file aside and rebuild it, once: processes that find it together take turns."""
+        with _exclusive(self.path + ".rebuild-lock"):
+            if self._readable():  # another process rebuilt it while this one waited
+                return
+            aside = f"{self.path}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+            for suffix in ("", "-wal", "-shm"):  # kept for inspection; the file stays until replaced
+                if os.path.exists(self.path + suffix):
+                    shutil.copyfile(self.path + suffix, aside + suffix)
+            count = self.rebuild_from_folders()
+        self.notify(f"the run index {self.path} was damaged ({err}); kept a copy as {aside} and rebuilt it from "
                     f"the run folders under {self.root}: {count} run{'s' * (count != 1)} found.")
 
     def rebuild_from_folders(self) -> int:
-        """Add a row for every run folder under the root (see ``trainlab.train.run_scan``); return how many."""
+        """Replace the index by one of every run folder under the root (``trainlab.train.run_scan``).
+
+        Built in a temporary file and moved into place in one step, so a reader sees
+        the old file or the whole new one. Returns how many runs it found.
+        """
         from trainlab.train.run_scan import scan_runs
 
         found = scan_runs(self.root)
-        with self._connect(write=True) as con:
+        temporary = f"{self.path}.rebuild-{os.getpid()}"
+        con = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            con.execute(_SCHEMA)
+            con.execute("BEGIN")
             for run in found:
                 con.execute("INSERT INTO runs (name, kind, config, status, started, ended, metrics, folder, message)"
                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (run.name, run.kind, json.dumps(_json_safe(run.config)), run.status, run.started,
                              run.ended, json.dumps(_json_safe(run.metrics)), run.folder, "rebuilt from its folder"))
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        for suffix in ("-wal", "-shm"):  # the damaged file's log would be replayed into the new one
+            if os.path.exists(self.path + suffix):
+                os.remove(self.path + suffix)
+        os.replace(temporary, self.path)
         return len(found)
 
     def begin(self, name: str, kind: str, config: dict[str, Any], folder: str) -> int:
