@@ -143,7 +143,7 @@ def test_an_interrupted_or_refused_train_run(tmp_path, monkeypatch):
     assert [(r.name, r.status) for r in RunIndex(tmp_path).runs()] == [("k", "interrupted"), ("k", "completed")]
 
 
-def test_a_lab_command_is_recorded_and_its_folder_reported(tmp_path):
+def test_a_lab_command_is_recorded_and_its_folder_reported(tmp_path, blank_figures):
     out = tmp_path / "lab" / "beale"
     ok(invoke("trajectories", "--problem", "beale", "--start", "2,-2", "--steps", "30", "--optimizers", "gd,adam",
               "--no-gif", "--out", str(out)))

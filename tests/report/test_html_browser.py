@@ -15,7 +15,6 @@ import shutil
 
 import pytest
 
-from tests.report.report_runs import make_runs
 from trainlab.report.html_report import write_report
 from trainlab.report.run_view import resolve_runs
 
@@ -31,7 +30,7 @@ def _missing(reason: str):
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def page(tmp_path_factory, report_runs):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -40,8 +39,7 @@ def page(tmp_path_factory):
     if browser_path is None:
         _missing("no Chromium on PATH (apt-get install chromium)")
     root = tmp_path_factory.mktemp("report")
-    make_runs(str(root / "runs"))
-    report = write_report(resolve_runs([str(root / "runs")]), str(root / "report.html"))
+    report = write_report(resolve_runs([str(report_runs)]), str(root / "report.html"))
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])

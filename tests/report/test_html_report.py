@@ -7,16 +7,14 @@ import re
 
 import pytest
 
-from tests.report.report_runs import DOCTOR, RESULTS, make_runs
+from tests.report.report_runs import DOCTOR, RESULTS
 from trainlab.report.html_report import render_report
 from trainlab.report.run_view import ReportInputError, RunView, read_curves, resolve_runs
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("html") / "runs"
-    make_runs(str(root))
-    return root
+def runs(report_runs):
+    return report_runs
 
 
 @pytest.fixture(scope="module")

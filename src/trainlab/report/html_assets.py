@@ -35,7 +35,7 @@ th[data-sort=asc]::after{content:" \\25B2"}th[data-sort=desc]::after{content:" \
 .figures img{max-width:100%;border:1px solid #eee;margin:.3em 0}
 .table-filter{padding:.3em;width:22em;margin:.3em 0}.muted{color:#777}
 pre{background:#f7f7f7;padding:.6em;overflow:auto;max-height:24em;font-size:.8em}
-.columns{display:flex;flex-wrap:wrap;gap:2em}
+.columns{display:flex;flex-wrap:wrap;gap:2em}.nowrap{white-space:nowrap}
 """
 
 SCRIPT = r"""

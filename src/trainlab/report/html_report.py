@@ -199,7 +199,7 @@ def _index(views: Sequence[RunView]) -> str:
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(view.started)) if view.started else ""
         rows.append(f'<tr><td data-value="{esc(view.label)}"><a href="#run-{number}">{esc(view.label)}</a></td>'
                     f"<td>{esc(view.kind)}</td><td>{esc(view.status)}</td>"
-                    f'<td data-value="{view.started}">{esc(started)}</td>'
+                    f'<td class="nowrap" data-value="{view.started}">{esc(started)}</td>'
                     + "".join(_cell(view.metrics[m]) if m in view.metrics else "<td></td>" for m in metrics)
                     + "</tr>")
     return ('<input class="table-filter" data-table="run-index" type="search" placeholder="filter runs '

@@ -6,8 +6,11 @@ package: the optional extra ``pip install 'trainlab[tensorboard]'``). Per step:
 epoch row (``epoch/train_loss``, ``epoch/val_loss``, ``epoch/val_accuracy``...),
 at the global step. View with ``tensorboard --logdir DIR``.
 
-Example:
-    >>> TensorBoardLogger("runs/tb")  # doctest: +SKIP
+Example (nothing is written before the fit starts):
+    >>> import tempfile
+    >>> logger = TensorBoardLogger(tempfile.mkdtemp())  # Trainer(..., callbacks=[logger])
+    >>> logger.writer is None
+    True
 """
 
 from __future__ import annotations
