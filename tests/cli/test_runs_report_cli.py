@@ -141,6 +141,8 @@ def test_an_interrupted_or_refused_train_run(tmp_path, monkeypatch):
     assert [(r.name, r.status) for r in RunIndex(tmp_path).runs()] == [("k", "interrupted")]
     ok(invoke("train", "--resume", str(tmp_path / "k"), "--quiet"))  # the resumed run is a new, completed row
     assert [(r.name, r.status) for r in RunIndex(tmp_path).runs()] == [("k", "interrupted"), ("k", "completed")]
+    refused(invoke(*RUN, "--out", str(tmp_path / "k")), "already holds a run")  # refused: no row
+    assert len(RunIndex(tmp_path).runs()) == 2
 
 
 def test_a_lab_command_is_recorded_and_its_folder_reported(tmp_path, blank_figures):

@@ -24,9 +24,9 @@ from trainlab.report.history import LossFigure
 from trainlab.train.callbacks import ProgressBar
 from trainlab.train.callbacks.tensorboard import MissingExtra, TensorBoardLogger
 from trainlab.train.checkpoint import list_checkpoints
-from trainlab.train.run import RunConfig, resume_run, start_run
+from trainlab.train.run import RunAlreadyStarted, RunConfig, RunNeverStarted, resume_run, start_run
 from trainlab.train.run_index import record_run, runs_root
-from trainlab.train.run_layout import RunLayout
+from trainlab.train.run_layout import RunFolderBusy, RunLayout
 
 # Options that define a run; with --resume they come from the run's config.json.
 _RUN_OPTIONS = ("data", "target", "task", "samples", "model", "activation", "dropout", "optimizer", "lr", "loss",
@@ -284,7 +284,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
             root = runs_root(layout.root, default="runs" if resume is None and out is None else None)
             note = lambda text: click.echo(f"note: {text}", err=True)  # noqa: E731
             with record_run(root, os.path.basename(os.path.normpath(layout.root)), "train",
-                            {} if config is None else dataclasses.asdict(config), layout.root, notify=note) as run:
+                            {} if config is None else dataclasses.asdict(config), layout.root, notify=note,
+                            refused=(RunFolderBusy, RunAlreadyStarted, RunNeverStarted)) as run:
                 if resume is not None:
                     summary = resume_run(resume, progress=False, callbacks=callbacks, notify=note)
                 else:

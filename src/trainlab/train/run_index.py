@@ -317,13 +317,15 @@ class RecordedRun:
 
 @contextmanager
 def record_run(root: str | os.PathLike[str], name: str, kind: str, config: dict[str, Any], folder: str,
-               notify: Callable[[str], None] | None = None) -> Iterator[RecordedRun]:
+               notify: Callable[[str], None] | None = None,
+               refused: tuple[type[BaseException], ...] = ()) -> Iterator[RecordedRun]:
     """Record the run of the ``with`` block in ``root``'s index: running, then completed/interrupted/failed.
 
     Set ``handle.metrics`` inside the block. A run whose block fails before
-    ``folder`` exists (refused options) leaves no row. The index never stops a
-    run: if it cannot be written (read-only root), ``notify`` says so and the
-    block runs unrecorded.
+    ``folder`` exists (refused options), or with one of the ``refused``
+    exceptions (e.g. the folder is another process's), leaves no row. The index
+    never stops a run: if it cannot be written (read-only root), ``notify`` says
+    so and the block runs unrecorded.
     """
     index = RunIndex(root, notify)
     try:
@@ -339,7 +341,7 @@ def record_run(root: str | os.PathLike[str], name: str, kind: str, config: dict[
         index.finish(run_id, "interrupted", handle.metrics, "stopped by Ctrl-C or kill")
         raise
     except BaseException as err:
-        if not os.path.isdir(folder):
+        if not os.path.isdir(folder) or isinstance(err, refused):
             index.forget(run_id)
         else:
             index.finish(run_id, "failed", handle.metrics, f"{type(err).__name__}: {err}")
