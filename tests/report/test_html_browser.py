@@ -30,7 +30,7 @@ def _missing(reason: str):
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory, report_runs):
+def page(tmp_path_factory, request):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -39,7 +39,8 @@ def page(tmp_path_factory, report_runs):
     if browser_path is None:
         _missing("no Chromium on PATH (apt-get install chromium)")
     root = tmp_path_factory.mktemp("report")
-    report = write_report(resolve_runs([str(report_runs)]), str(root / "report.html"))
+    runs = request.getfixturevalue("report_runs")  # made only once the browser is known to be there
+    report = write_report(resolve_runs([str(runs)]), str(root / "report.html"))
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
