@@ -89,6 +89,11 @@ def test_legend_button_hides_and_shows_its_curve(page):
     assert button.get_attribute("aria-pressed") == "false"
     button.click()
     assert plot.locator("path.curve[data-series=val_loss]").count() == 1
+    box = plot.locator("svg").bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 14, box["y"] + box["height"] / 2)  # over the last step
+    last = page.evaluate("JSON.parse(document.getElementById('trainlab-data').textContent).plots['run-1-loss']")
+    readout = plot.locator(".readout").inner_text()
+    assert readout.startswith(f"step {last['series'][0]['x'][-1]}: train_loss ") and "val_loss" in readout
     log = plot.locator("input.log-toggle")
     before = plot.locator("path.curve[data-series=train_loss]").get_attribute("d")
     log.click()

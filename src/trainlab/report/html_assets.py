@@ -31,7 +31,7 @@ th[data-sort=asc]::after{content:" \\25B2"}th[data-sort=desc]::after{content:" \
 .plot svg{display:block}.legend{display:flex;flex-wrap:wrap;gap:.3em;margin-top:.3em;font-size:.85em}
 .legend button{border:1px solid #bbb;background:#fff;border-radius:.3em;cursor:pointer;padding:.1em .5em}
 .legend button[aria-pressed=false]{opacity:.4;text-decoration:line-through}
-.swatch{display:inline-block;width:.9em;height:.25em;margin-right:.3em;vertical-align:middle}
+.readout{font-size:.85em;min-height:1.2em}.swatch{display:inline-block;width:.9em;height:.25em;margin-right:.3em;vertical-align:middle}
 .figures img{max-width:100%;border:1px solid #eee;margin:.3em 0}
 .table-filter{padding:.3em;width:22em;margin:.3em 0}.muted{color:#777}
 pre{background:#f7f7f7;padding:.6em;overflow:auto;max-height:24em;font-size:.8em}
@@ -67,6 +67,21 @@ SCRIPT = r"""
     return (a >= 1e4 || a < 1e-3) ? v.toExponential(1) : String(+v.toPrecision(3));
   }
 
+  function labels(values) {  // tick labels with the digits that tell neighbouring ticks apart
+    var gap = Infinity, top = 0;
+    values.forEach(function (v, i) {
+      top = Math.max(top, Math.abs(v));
+      if (i) gap = Math.min(gap, Math.abs(v - values[i - 1]));
+    });
+    if (!isFinite(gap) || gap === 0 || top === 0) return values.map(fmt);
+    var digits = Math.min(12, Math.max(3, Math.ceil(Math.log10(top / gap)) + 1));
+    return values.map(function (v) {
+      if (v === 0) return "0";
+      var a = Math.abs(v);
+      return (a >= 1e4 || a < 1e-3) ? v.toExponential(digits - 1) : String(+v.toPrecision(digits));
+    });
+  }
+
   function Plot(div, spec) {
     this.div = div; this.spec = spec; this.hidden = {};
     var positive = spec.series.every(function (s) { return s.y.every(function (v) { return v === null || v > 0; }); });
@@ -76,7 +91,10 @@ SCRIPT = r"""
     title.className = "plot-title"; title.textContent = spec.title; div.appendChild(title);
     this.svg = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img"}, div);
     var legend = document.createElement("div"); legend.className = "legend"; div.appendChild(legend);
+    this.readout = document.createElement("div"); this.readout.className = "readout muted";
+    this.readout.textContent = "\u00a0"; div.appendChild(this.readout);
     var self = this;
+    this.svg.addEventListener("mousemove", function (event) { self.hover(event); });
     spec.series.forEach(function (s, i) {
       var b = document.createElement("button");
       b.type = "button"; b.className = "legend-item"; b.setAttribute("aria-pressed", "true");
@@ -98,6 +116,20 @@ SCRIPT = r"""
     legend.appendChild(label);
     this.draw();
   }
+  Plot.prototype.hover = function (event) {  // the values of the shown series at the nearest x
+    if (!this.toX) return;
+    var box = this.svg.getBoundingClientRect(), self = this;
+    var x = this.toX((event.clientX - box.left) * W / box.width), parts = [], at = null;
+    this.spec.series.forEach(function (s) {
+      if (self.hidden[s.name]) return;
+      var best = -1;
+      s.x.forEach(function (v, j) {
+        if (v !== null && s.y[j] !== null && (best < 0 || Math.abs(v - x) < Math.abs(s.x[best] - x))) best = j;
+      });
+      if (best >= 0) { at = s.x[best]; parts.push(s.name + " " + String(+s.y[best].toPrecision(5))); }
+    });
+    if (parts.length) this.readout.textContent = this.spec.xlabel + " " + fmt(at) + ": " + parts.join(", ");
+  };
   Plot.prototype.draw = function () {
     var self = this, g = this.svg, spec = this.spec;
     while (g.firstChild) g.removeChild(g.firstChild);
@@ -122,10 +154,12 @@ SCRIPT = r"""
     var pad = (y1 - y0) * 0.04; y0 -= pad; y1 += pad;
     var px = function (x) { return L + (x - x0) / (x1 - x0) * (W - L - R); };
     var py = function (y) { return T + (1 - (y - y0) / (y1 - y0)) * (H - T - B); };
+    this.toX = function (p) { return x0 + (p - L) / (W - L - R) * (x1 - x0); };
     svg("rect", {x: L, y: T, width: W - L - R, height: H - T - B, fill: "none", stroke: "#999"}, g);
-    ticks(x0, x1, 6).forEach(function (v) {
+    var xt = ticks(x0, x1, 6), xnames = labels(xt);
+    xt.forEach(function (v, i) {
       svg("line", {x1: px(v), x2: px(v), y1: H - B, y2: H - B + 4, stroke: "#999"}, g);
-      svg("text", {x: px(v), y: H - B + 16, "text-anchor": "middle", "font-size": 11}, g).textContent = fmt(v);
+      svg("text", {x: px(v), y: H - B + 16, "text-anchor": "middle", "font-size": 11}, g).textContent = xnames[i];
     });
     var yt = ticks(y0, y1, 6);
     if (this.log) {  // decades when the axis spans two, else round values placed on the log axis
@@ -134,10 +168,10 @@ SCRIPT = r"""
       if (yt.length < 2) yt = ticks(Math.pow(10, y0), Math.pow(10, y1), 5).filter(function (v) {
         return v > 0; }).map(Math.log10);
     }
-    yt.forEach(function (v) {
+    var names = labels(yt.map(function (v) { return self.log ? Math.pow(10, v) : v; }));
+    yt.forEach(function (v, i) {
       svg("line", {x1: L, x2: W - R, y1: py(v), y2: py(v), stroke: "#eee"}, g);
-      svg("text", {x: L - 4, y: py(v) + 4, "text-anchor": "end", "font-size": 11}, g).textContent =
-        self.log ? fmt(Math.pow(10, v)) : fmt(v);
+      svg("text", {x: L - 4, y: py(v) + 4, "text-anchor": "end", "font-size": 11}, g).textContent = names[i];
     });
     spec.series.forEach(function (s, i) {
       if (self.hidden[s.name]) return;
