@@ -64,7 +64,8 @@ def read_curves(path: str) -> dict[str, list[float]]:
 
 
 def _log_tail(folder: str) -> str:
-    logs = sorted(glob.glob(os.path.join(folder, "*.log")) + glob.glob(os.path.join(folder, "log.txt")))
+    logs = sorted(p for name in ("*.log", "log.txt", "log") for p in glob.glob(os.path.join(folder, name))
+                  if os.path.isfile(p))
     if not logs:
         return ""
     with open(logs[0], encoding="utf-8", errors="replace") as f:
