@@ -45,6 +45,7 @@ from typing import Any
 from trainlab.atomic import atomic_write_text
 from trainlab.constraints import Options, POSITIVE_INT, check
 from trainlab.train.callbacks import Callback
+from trainlab.train.launch import available_cpus
 from trainlab.train.run import RunConfig, resume_run, start_run
 from trainlab.train.run_layout import RunLayout
 from trainlab.train.sweep_spec import SweepSpec, Trial
@@ -68,14 +69,6 @@ class TrialResult:
     def as_dict(self) -> dict[str, Any]:
         return {"index": self.trial.index, "trial": self.trial.name, "folder": self.folder, "status": self.status,
                 "params": self.trial.params, "metrics": self.metrics, "error": self.error}
-
-
-def available_cpus() -> int:
-    """The CPUs this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
 
 
 class SweepFolderMismatch(ValueError):
