@@ -2,7 +2,8 @@
 
 ``python -m torch.distributed.run --standalone --nproc-per-node 2 tests/train/ddp_worker.py OUT OPT[,OPT...]``
 trains one run folder per optimizer, ``OUT/OPT``, with the configuration ``CONFIG``
-(``OPT@full``: full batch; ``DIE_AT`` in the environment: rank 1 exits abruptly at that step instead).
+(``OPT@full``: full batch; ``DIE_AT`` in the environment: rank 0 exits abruptly at that step,
+mid-run, while rank 1 waits for it in a collective).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class _Die(Callback):
         self.step = step
 
     def on_step_start(self, trainer) -> None:
-        if trainer.global_step == self.step and int(os.environ["RANK"]) == 1:
+        if trainer.global_step == self.step and int(os.environ["RANK"]) == 0:
             os._exit(3)
 
 
@@ -41,7 +42,7 @@ def main(out: str, optimizers: str) -> None:
     torch.set_default_dtype(torch.float64)
     torch.set_num_threads(1)
     die = [_Die(int(os.environ["DIE_AT"]))] if "DIE_AT" in os.environ else []
-    with process_group(timeout_s=30):
+    with process_group(timeout_s=600):  # longer than the tests wait: the launcher must stop them
         for name in optimizers.split(","):
             start_distributed(os.path.join(out, name), config_of(name), callbacks=die)
 
