@@ -109,7 +109,7 @@ def test_a_trial_folder_of_another_configuration_is_an_error_not_a_silent_skip(t
 
 
 @pytest.mark.slow
-def test_local_workers_and_ray_tune_give_the_same_trial_metrics(tmp_path):
+def test_local_workers_and_ray_tune_give_the_same_trial_metrics_and_asha_stops_only_unfinished_trials(tmp_path):
     spec = SweepSpec(base=BASE, grid={"optimizer": ["sgd", "adam"], "seed": [0, 1]})
     one = run_sweep(spec, str(tmp_path / "one"), workers=1)
     two = run_sweep(spec, str(tmp_path / "two"), workers=2)
@@ -117,6 +117,22 @@ def test_local_workers_and_ray_tune_give_the_same_trial_metrics(tmp_path):
     assert all(r.status == "completed" for r in one)
     if importlib.util.find_spec("ray") is None:
         pytest.skip("Ray Tune is not installed (pip install 'trainlab[ray]'); the local half ran")
-    ray = run_sweep(spec, str(tmp_path / "ray"), backend="ray", workers=2)
-    assert [r.status for r in ray] == ["completed"] * 4
-    assert _metrics(ray) == _metrics(one)
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:  # one Ray instance for both sweeps (run_sweep leaves a running one alone)
+        tuned = run_sweep(spec, str(tmp_path / "ray"), backend="ray", workers=2)
+        assert [r.status for r in tuned] == ["completed"] * 4
+        assert _metrics(tuned) == _metrics(one)
+        lrs = SweepSpec(base={**BASE, "epochs": 8}, grid={"lr": [1e-4, 1e-3, 1e-2, 0.1, 0.3, 3.0]})
+        asha = run_sweep(lrs, str(tmp_path / "asha"), backend="ray", workers=2, asha=True)
+        local = {r.trial.name: r for r in run_sweep(lrs, str(tmp_path / "asha-local"), workers=1)}
+    finally:
+        ray.shutdown()
+    assert {r.status for r in asha} <= {"completed", "early stopped"}
+    for r in asha:
+        summary = os.path.join(r.folder, "summary.json")
+        if r.status == "completed":  # ran to its end: the same numbers as without Ray
+            assert _metrics([r]) == _metrics([local[r.trial.name]])
+        else:  # stopped at a rung: its folder has checkpoints to continue from, no summary
+            assert not os.path.exists(summary) and 1 <= r.metrics["epoch"] < 8

@@ -36,13 +36,20 @@ class RayMissing(ImportError):
 
 
 class _ReportEpochs(Callback):
-    """Report each epoch's losses to Ray Tune (which may stop the trial there, for ASHA)."""
+    """Report each epoch's losses to Ray Tune (which may stop the trial there, for ASHA).
+
+    The last epoch is left to the trial's final report, made once its run folder is
+    complete (ASHA stops a trial that reaches ``max_t``, and it must not stop it
+    before model.pt and summary.json are written).
+    """
 
     state_key = "RayTuneReport"
 
     def on_epoch_end(self, trainer: Any, logs: dict[str, float]) -> None:
         from ray import tune
 
+        if trainer.epoch >= trainer.epochs:
+            return
         tune.report({k: float(v) for k, v in logs.items() if k.endswith("loss") or k == "epoch"})
 
 
