@@ -23,9 +23,10 @@ CONFIG = dict(data="noisy_x2", hidden=[8], epochs=3, batch_size=16, lr=0.05, see
 
 
 def config_of(name: str) -> RunConfig:
-    """``adam``: mini-batches of ``CONFIG``; ``lbfgs@full``: full batch, two epochs."""
-    optimizer, _, full = name.partition("@")
-    changes = {"batch_size": None, "epochs": 2} if full else {}
+    """``adam``: mini-batches of ``CONFIG``; ``lbfgs@full``: full batch, two epochs; ``sgd@one``: one
+    sample a step for an epoch (rank 1's share of every batch is empty)."""
+    optimizer, _, variant = name.partition("@")
+    changes = {"full": {"batch_size": None, "epochs": 2}, "one": {"batch_size": 1, "epochs": 1}}.get(variant, {})
     return RunConfig(**{**CONFIG, **changes}, optimizer=optimizer)
 
 

@@ -86,7 +86,7 @@ def test_first_order_and_line_search_optimizers_are_accepted(optimizer):
 @pytest.mark.slow
 @needs_two_cpus
 def test_two_processes_with_global_batch_b_end_where_one_process_with_batch_b_does(tmp_path, float64):
-    names = ["sgd", "momentum", "adam", "lbfgs@full"]
+    names = ["sgd", "momentum", "adam", "lbfgs@full", "sgd@one"]
     done = _torchrun("tests/train/ddp_worker.py", str(tmp_path / "ddp"), ",".join(names))
     assert done.returncode == 0, done.stderr[-3000:]
     for name in names:

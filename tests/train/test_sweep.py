@@ -54,6 +54,7 @@ def test_random_draws_are_reproducible_in_range_and_crossed_with_the_grid():
     ("base:\n  data: iris\nrandom:\n  lr: {loguniform: [0, 1]}\n", "random.lr", 4),
     ("base:\n  data: iris\nsamples: 0\n", "samples", 3),
     ("base:\n  data: iris\ngird:\n  lr: [1]\n", "gird", 3),
+    ("base:\n  data: iris\ngrid:\n  optimizer: [sgd, adamm]\n", "grid.optimizer", 4),
 ])
 def test_an_invalid_sweep_file_names_the_key_and_its_line(tmp_path, text, key, line):
     path = tmp_path / "sweep.yaml"

@@ -112,10 +112,26 @@ class SweepSpec:
                     self.grid[key] = [_coerce(key, v, lambda text: self._error(where, text)) for v in value]
                 else:
                     self._check_distribution(where, key, value)
+        self._check_optimizers()
         both = set(self.grid) & set(self.random)
         if both:
             key = sorted(both)[0]
             raise self._error(f"random.{key}", "is also in grid; vary it in one of them")
+
+    def _check_optimizers(self) -> None:
+        """An unknown optimizer name is an error of the file, not of every trial that uses it."""
+        from trainlab.constraints import InvalidArgument
+        from trainlab.optim import registry
+
+        named = [("base.optimizer", [self.base["optimizer"]])] if "optimizer" in self.base else []
+        named += [("grid.optimizer", self.grid.get("optimizer", []))]
+        named += [("random.optimizer", self.random.get("optimizer", {}).get("choice", []))]
+        for where, names in named:
+            for name in names:
+                try:
+                    registry.get(name)
+                except (InvalidArgument, KeyError, ValueError) as err:
+                    raise self._error(where, str(err)) from None
 
     def _check_distribution(self, where: str, key: str, value: Any) -> None:
         if isinstance(value, list):  # a plain list is a choice
