@@ -11,12 +11,14 @@ processes and of Ray is part of each time: it is what a user waits for.
 Run:
     python benchmarks/sweep.py                    # 16 trials of 30 epochs on diabetes
     python benchmarks/sweep.py --epochs 5 --seeds 1
+    python benchmarks/sweep.py --json docs/figures/sweep_benchmark.json   # the table of docs/scale.md
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import tempfile
 import time
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
     parser.add_argument("--data", default="diabetes")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--json", default=None, help="Also write the table (and the load average) to this file.")
     args = parser.parse_args(argv)
     spec = SweepSpec(base={"data": args.data, "hidden": [32], "epochs": args.epochs, "batch_size": 32},
                      grid={"optimizer": ["sgd", "adam"], "lr": [1e-3, 1e-2, 3e-2, 1e-1],
@@ -62,6 +65,12 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
         print(f"{label:<20} {rate:>9.3f} {seconds:>8.1f} {rate / anchor:>11.2f}x")
     if len(rows) < 3:
         print("ray tune: not installed (pip install 'trainlab[ray]')")
+    if args.json:
+        table = [{"backend": label, "trials_per_s": rate, "seconds": seconds, "vs_1_worker": rate / anchor}
+                 for label, rate, seconds in rows]
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"trials": len(spec.trials()), "epochs": args.epochs, "data": args.data, "cpus": os.cpu_count(),
+                       "load_average": [load, os.getloadavg()[0]], "rows": table}, f, indent=1)
     return rows
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from trainlab.cli.errors import library_errors
 from trainlab.cli.options import hidden_widths
-from trainlab.train.sweep import BACKENDS, SWEEP_FILE, TrialResult, available_cpus, run_sweep
+from trainlab.train.sweep import BACKENDS, SWEEP_FILE, SweepWorkerDied, TrialResult, available_cpus, run_sweep
 from trainlab.train.sweep_spec import SweepFileError, SweepSpec, load_sweep
 
 # flag -> the RunConfig field it sweeps (a comma-separated list each)
@@ -127,8 +127,12 @@ def sweep(ctx: click.Context, config_file: str | None, out: str | None, backend:
         try:
             results = run_sweep(spec, out, backend=backend, workers=workers, address=address, asha=asha,
                                 on_result=report)
-        except ImportError as err:  # the Ray backend without Ray: one line saying how to install it
+        except (ImportError, SweepWorkerDied) as err:  # no Ray: one line saying how to install the extra
             raise click.ClickException(str(err)) from None
+        except KeyboardInterrupt:
+            click.echo(f"interrupted; the finished trials are kept in {out}. Run the same command again to "
+                       "continue: it skips them and resumes the trial that was cut off.", err=True)
+            ctx.exit(130)
     console.print(_table(results, out))
     console.print(f"trial metrics: {os.path.join(out, SWEEP_FILE)}")
     if any(r.status == "error" for r in results):

@@ -39,6 +39,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ from trainlab.train.run import RunConfig, resume_run, start_run
 from trainlab.train.run_layout import RunLayout
 from trainlab.train.sweep_spec import SweepSpec, Trial
 
-__all__ = ["BACKENDS", "SWEEP_FILE", "TrialResult", "available_cpus", "run_sweep", "run_trial"]
+__all__ = ["BACKENDS", "SWEEP_FILE", "SweepWorkerDied", "TrialResult", "available_cpus", "run_sweep", "run_trial"]
 
 BACKENDS = ("local", "ray")
 SWEEP_FILE = "sweep.json"
@@ -69,6 +70,10 @@ class TrialResult:
     def as_dict(self) -> dict[str, Any]:
         return {"index": self.trial.index, "trial": self.trial.name, "folder": self.folder, "status": self.status,
                 "params": self.trial.params, "metrics": self.metrics, "error": self.error}
+
+
+class SweepWorkerDied(RuntimeError):
+    """A local worker process ended abruptly (killed, out of memory); the finished trials are kept."""
 
 
 class SweepFolderMismatch(ValueError):
@@ -135,8 +140,12 @@ def _run_local(work: list[tuple[str, Trial]], workers: int, on_result: Callable[
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked torch threads or locks
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_single_threaded) as pool:
         futures = [pool.submit(_local_trial, folder, trial) for folder, trial in work]
-        for future in as_completed(futures):
-            on_result(future.result())
+        try:
+            for future in as_completed(futures):
+                on_result(future.result())
+        except BrokenProcessPool:
+            raise SweepWorkerDied("a worker process ended abruptly (killed, or out of memory); the trials that "
+                                  "finished are kept, and running the same sweep again continues the others") from None
 
 
 def write_sweep_file(out: str, backend: str, results: Sequence[TrialResult]) -> str:
