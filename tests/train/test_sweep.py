@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,3 +139,13 @@ def test_local_workers_and_ray_tune_give_the_same_trial_metrics_and_asha_stops_o
             assert _metrics([r]) == _metrics([local[r.trial.name]])
         else:  # stopped at a rung: its folder has checkpoints to continue from, no summary
             assert not os.path.exists(summary) and 1 <= r.metrics["epoch"] < 8
+
+
+def test_the_sweep_file_of_the_docs_loads_to_the_trials_it_describes(tmp_path):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "scale.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", docs, re.S).group(1)
+    (tmp_path / "sweep.yaml").write_text(block)
+    trials = load_sweep(str(tmp_path / "sweep.yaml")).trials()
+    assert len(trials) == 2 * 3 * 3 * 4  # optimizers x rates x seeds, times 4 draws
+    assert {t.config.activation for t in trials} <= {"relu", "tanh"}
+    assert all(1e-5 <= t.config.weight_decay <= 1e-2 and t.config.hidden == [32] for t in trials)
