@@ -87,28 +87,48 @@ def run_ray(work: Sequence[tuple[str, Any]], workers: int, on_result: Callable[[
         scheduler = ASHAScheduler(time_attr="epoch", max_t=epochs, grace_period=max(1, epochs // 4),
                                   reduction_factor=3) if asha else None
         storage = os.path.abspath(os.path.join(os.path.dirname(work[0][0]), ".ray"))
+        reported: set[int] = set()
+
+        def report(index: int, metrics: dict[str, Any] | None, error: Any) -> None:
+            if index not in reported:  # each trial once: as it ends, or from the result grid
+                reported.add(index)
+                folder, trial = work[index]
+                on_result(_result(TrialResult, folder, trial, metrics, error))
+
         tuner = tune.Tuner(
             tune.with_resources(tune.with_parameters(_trainable, work=list(work), run=run), {"cpu": 1}),
             param_space={"index": tune.grid_search(list(range(len(work))))},
             tune_config=tune.TuneConfig(metric=monitor, mode="min", scheduler=scheduler,
                                         max_concurrent_trials=workers),
-            run_config=tune.RunConfig(storage_path=storage, name="tune", verbose=0),
+            run_config=tune.RunConfig(storage_path=storage, name="tune", verbose=0,
+                                      callbacks=[_as_they_end(tune.Callback, report)]),
         )
-        grid = tuner.fit()
-        for result in grid:
-            index = result.config["index"]
-            folder, trial = work[index]
-            on_result(_result(TrialResult, folder, trial, result))
+        for result in tuner.fit():
+            report(result.config["index"], result.metrics, result.error)
     finally:
         if started:
             ray.shutdown()
 
 
-def _result(make: Any, folder: str, trial: Any, result: Any) -> Any:
+def _as_they_end(base: type, report: Callable[[int, Any, Any], None]) -> Any:
+    """A Ray Tune callback handing each trial to ``report`` as it ends (so sweep.json grows as trials end)."""
+
+    class _AsTheyEnd(base):  # type: ignore[misc, valid-type]
+        def on_trial_complete(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
+            report(trial.config["index"], trial.last_result, None)
+
+        def on_trial_error(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
+            report(trial.config["index"], trial.last_result, trial.get_error() or "the trial failed")
+
+    return _AsTheyEnd()
+
+
+def _result(make: Any, folder: str, trial: Any, metrics: dict[str, Any] | None, error: Any) -> Any:
     """A ``TrialResult`` from the trial's folder (its summary.json) and Ray's record of it."""
-    if result.error is not None:
-        return make(trial, folder, "error", error=str(result.error).strip().splitlines()[-1])
-    metrics = result.metrics or {}
+    if error is not None:
+        lines = str(error).strip().splitlines() or ["the trial failed"]
+        return make(trial, folder, "error", error=lines[-1])
+    metrics = metrics or {}
     summary_file = os.path.join(folder, "summary.json")
     if "done_status" not in metrics or not os.path.exists(summary_file):
         return make(trial, folder, "early stopped",
