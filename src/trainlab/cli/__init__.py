@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "diagnose": "trainlab.cli.diagnose:diagnose",
     "runs": "trainlab.cli.runs:runs",
     "report": "trainlab.cli.report:report",
+    "sweep": "trainlab.cli.sweep:sweep",
 }
 
 
@@ -65,5 +66,6 @@ def main() -> None:
       trainlab runs list                 # every recorded run (runs/index.sqlite)
       trainlab runs compare 1 2          # configs and metrics side by side, curves in one figure
       trainlab report runs --out report.html   # one self-contained HTML page of the runs
+      trainlab sweep --optimizers sgd,adam --lr-grid 1e-3,1e-2 --seeds 0,1 --out runs/s
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -24,6 +24,9 @@ from trainlab.report.history import LossFigure
 from trainlab.train.callbacks import ProgressBar
 from trainlab.train.callbacks.tensorboard import MissingExtra, TensorBoardLogger
 from trainlab.train.checkpoint import list_checkpoints
+from trainlab.cli.workers import check_workers, run_workers
+from trainlab.train.distributed import check_distributable, worker_env
+from trainlab.train.distributed_run import resume_distributed, start_distributed
 from trainlab.train.run import RunAlreadyStarted, RunConfig, RunNeverStarted, resume_run, start_run
 from trainlab.train.run_index import record_run, runs_root
 from trainlab.train.run_layout import RunFolderBusy, RunLayout
@@ -210,9 +213,12 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @click.option("--tensorboard", default=None, metavar="DIR",
               help="Also log losses, learning rate and metrics to TensorBoard in DIR (extra: trainlab[tensorboard]).")
 @click.option("--quiet", is_flag=True, help="No progress output.")
+@click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
+              help="Data-parallel worker processes on this machine (torch.distributed, DDP on gloo; at most the "
+              "CPUs). Several machines: see docs/scale.md.")
 @click.pass_context
 def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, tensorboard: str | None,
-          **opts: object) -> None:
+          nproc: int, **opts: object) -> None:
     """Train an MLP and keep everything in a run folder that survives being killed.
 
     Writes DIR/config.json, DIR/history.csv (one row per epoch), DIR/checkpoints/,
@@ -244,8 +250,13 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --data digits --ensemble bagging:5 --epochs 30 --batch-size 64
       trainlab train --data digits --ensemble snapshot:4 --optimizer sgd --momentum 0.9 --lr 0.1 \\
           --epochs 40 --batch-size 64
+      trainlab train --data diabetes --batch-size 64 --nproc 2 --out runs/d2   # 2 processes, DDP
     """
-    console = Console(quiet=quiet)
+    workers = worker_env()  # set when this process is one of several (torchrun, --nproc)
+    launching = nproc > 1 and workers is None
+    if launching:
+        check_workers(nproc)
+    console = Console(quiet=quiet or (workers is not None and not workers.writer))
     if resume is not None:
         given = [f"--{n.replace('_', '-')}" for n in _RUN_OPTIONS
                  if ctx.get_parameter_source(n) not in (click.core.ParameterSource.DEFAULT, None)]
@@ -277,23 +288,44 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                     normalize=str(opts["normalize"]),
                     augment=opts["augment"], ensemble=opts["ensemble"],
                 )
+            if config is not None and (launching or workers is not None):  # refuse here what data-parallel training cannot do
+                check_distributable(config.optimizer, ensemble=config.ensemble, augment=config.augment,
+                                    batch_norm=config.batch_norm)
+            if launching:
+                if resume is None and layout.started:
+                    raise RunAlreadyStarted(layout)
+                run_workers(ctx, nproc, layout.root, extra=() if resume is not None or out else ("--out", layout.root))
+                return
             title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
             callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])
-            if tensorboard is not None:
+            if tensorboard is not None and (workers is None or workers.writer):
                 callbacks.append(_tensorboard(tensorboard))
-            root = runs_root(layout.root, default="runs" if resume is None and out is None else None)
             note = lambda text: click.echo(f"note: {text}", err=True)  # noqa: E731
+            if workers is not None and not workers.writer:  # rank > 0: the run folder and its record are rank 0's
+                if resume is None:
+                    start_distributed(layout.root, config, callbacks=callbacks)
+                else:
+                    resume_distributed(resume, callbacks=callbacks, notify=note)
+                return
+            root = runs_root(layout.root, default="runs" if resume is None and out is None else None)
             with record_run(root, os.path.basename(os.path.normpath(layout.root)), "train",
                             {} if config is None else dataclasses.asdict(config), layout.root, notify=note,
                             refused=(RunFolderBusy, RunAlreadyStarted, RunNeverStarted)) as run:
-                if resume is not None:
+                if workers is not None:
+                    if resume is None:
+                        console.print(f"run folder: {layout.root} ({workers.world_size} processes)")
+                        summary = start_distributed(layout.root, config, callbacks=callbacks)
+                    else:
+                        summary = resume_distributed(resume, callbacks=callbacks, notify=note)
+                elif resume is not None:
                     summary = resume_run(resume, progress=False, callbacks=callbacks, notify=note)
                 else:
                     console.print(f"run folder: {layout.root}")
                     summary = start_run(layout.root, config, progress=False, callbacks=callbacks)
                 run.metrics.update(summary)
     except KeyboardInterrupt:
-        _interrupted(layout)
+        if workers is None or workers.writer:
+            _interrupted(layout)
         ctx.exit(130)
     _print_summary(console, summary, layout)
     if summary["stop_reason"] in ("diverged", "non_finite"):
