@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    creates .venv, installs trainlab, runs the main job (the optimizer race)
+#   make run    creates .venv, installs trainlab, runs the main job (the optimizer race: table, runs/race/results.json, curves.png)
 #   make test   creates .venv, installs trainlab with test tools, runs the tests
 #   make peer   runs PyTorch's own optimizer tests against trainlab (needs ../shared beside the clone)
 VENV := .venv
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	MPLBACKEND=Agg $(VENV)/bin/trainlab race
+	MPLBACKEND=Agg $(VENV)/bin/trainlab race --out runs/race
 
 test: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest -q -n 2
