@@ -55,34 +55,31 @@ def _f3(v: float) -> str:
     return f"{v:.3f}" if math.isfinite(v) else "diverged"
 
 
-def _spread(s) -> str:
-    """Median and range over seeds, e.g. ``0.482 [0.478-0.486]``."""
-    return _f3(s.median) if s.low == s.high else f"{_f3(s.median)} [{_f3(s.low)}-{_f3(s.high)}]"
-
-
 def _table(result, console: Console) -> None:
     cfg = result.config
     table = Table(title=f"Optimizer race: diabetes, {cfg['model']}, up to {cfg['steps']} steps, "
                         f"{cfg['seeds']} seed(s), ranked by best validation MSE (medians over seeds)",
-                  caption="MSE in standardized units; train/val at stop: where early stopping (or the step "
-                          "limit) ended the run")
+                  caption="MSE in standardized units; @best: at the step of the best validation MSE (what early "
+                          "stopping restores); @stop: where the run stopped")
     table.add_column("optimizer", no_wrap=True)
-    for col in ("lr", "best val MSE [range]", "at step", f"steps to val {cfg['target_val_mse']:g}",
-                "train at best", "train at stop", "val at stop", "s"):
-        table.add_column(col, justify="right", overflow="fold")
+    for col in ("lr", "best val", "range", "step", f"to {cfg['target_val_mse']:g}", "train@best", "train@stop",
+                "val@stop", "s"):
+        table.add_column(col, justify="right", no_wrap=True)
     for r in result.rows:
         steps = "-" if r.steps_to_target is None else str(r.steps_to_target)
-        table.add_row(r.name, f"{r.lr:g}", _spread(r.best_val), f"{r.best_step.median:g}",
-                      f"{steps} ({r.reached}/{r.seeds})", _f3(r.train_at_best.median), _f3(r.final_train.median),
+        table.add_row(r.name, f"{r.lr:g}", _f3(r.best_val.median), f"{_f3(r.best_val.low)}-{_f3(r.best_val.high)}",
+                      f"{r.best_step.median:g}", f"{steps} ({r.reached}/{r.seeds})", _f3(r.train_at_best.median),
+                      _f3(r.final_train.median),
                       _f3(r.final_val.median) + (f" ({r.diverged} diverged)" if r.diverged else ""),
                       f"{r.seconds:.1f}")
-    console.print(table)
+    wide = console if console.is_terminal else Console(width=max(console.width, 132), file=console.file)
+    wide.print(table)
     console.print(result.summary, markup=False, highlight=False)
     patience = "off" if cfg["patience"] is None else f"{cfg['patience']} steps"
-    console.print(f"Medians over seeds {cfg['seed']}..{cfg['seed'] + cfg['seeds'] - 1}; rate: {cfg['rate_rule']}; "
-                  f"validation every {cfg['eval_every']} steps, early stopping patience {patience}; "
-                  "steps to target: median over seeds (count: seeds that reached it).", markup=False,
-                  highlight=False)
+    console.print(f"Medians and ranges over seeds {cfg['seed']}..{cfg['seed'] + cfg['seeds'] - 1}; rate: "
+                  f"{cfg['rate_rule']}; validation every {cfg['eval_every']} steps, early stopping patience "
+                  f"{patience}; 'to {cfg['target_val_mse']:g}': median steps to that validation MSE (seeds that "
+                  "reached it); s: training seconds.", markup=False, highlight=False)
 
 
 def _write(result, out: Path, console: Console) -> None:
