@@ -84,7 +84,7 @@ def _table(result, console: Console) -> None:
 
 def _write(result, out: Path, console: Console) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "results.json", json.dumps(result.to_json(), indent=1, allow_nan=True))
+    atomic_write_text(out / "results.json", json.dumps(result.to_json(), allow_nan=True))
     from trainlab.report.race import plot_race_curves
 
     plot_race_curves(result.curves, [r.name for r in result.rows], {r.name: r.lr for r in result.rows},

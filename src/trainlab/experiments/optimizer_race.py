@@ -150,12 +150,15 @@ def _curve_spread(runs: Sequence[RunCurves]) -> dict:
     def at(r: RunCurves, s: int) -> float:
         return r.val[max(i for i, v in enumerate(r.val_steps) if v <= min(s, r.stopped_at))]
 
+    def short(t: torch.Tensor) -> list[float]:  # 6 significant digits keep results.json small
+        return [float(f"{v:.6g}") for v in t.tolist()]
+
     train = torch.stack([pad(r.train, length) for r in runs])
     val = torch.tensor([[at(r, s) for s in val_steps] for r in runs], dtype=torch.float64)
-    return {"train_median": train.median(0).values.tolist(), "train_min": train.min(0).values.tolist(),
-            "train_max": train.max(0).values.tolist(), "val_steps": val_steps,
-            "val_median": val.median(0).values.tolist(), "val_min": val.min(0).values.tolist(),
-            "val_max": val.max(0).values.tolist()}
+    return {"train_median": short(train.median(0).values), "train_min": short(train.min(0).values),
+            "train_max": short(train.max(0).values), "val_steps": val_steps,
+            "val_median": short(val.median(0).values), "val_min": short(val.min(0).values),
+            "val_max": short(val.max(0).values)}
 
 
 def _runs_from(curves: Curves, lrs: Sequence[float], seeds: Sequence[int], steps: int,
