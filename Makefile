@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    creates .venv, installs trainlab, runs the main job (the optimizer race)
+#   make run    creates .venv, installs trainlab, runs the main job (the optimizer race: table,
+#               runs/race/results.json, curves.png)
 #   make test   creates .venv, installs trainlab with test tools (and, as root, Debian's chromium for the
 #               browser test of the HTML report when no Chromium is on PATH), runs the tests
 #   make peer   runs PyTorch's own optimizer tests against trainlab (needs ../shared beside the clone)
@@ -16,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	MPLBACKEND=Agg $(VENV)/bin/trainlab race
+	MPLBACKEND=Agg $(VENV)/bin/trainlab race --out runs/race
 
 # The report's browser test drives a headless Chromium (Playwright's own download cannot work offline).
 browser:

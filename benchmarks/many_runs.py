@@ -8,18 +8,26 @@ scaled to ``--runs``; it prints both, the ratio, the runs' agreement and the
 machine's load average (the ratio is what to compare across machines; the
 wall times depend on the load).
 
+``--tiny`` runs ``benchmarks/tiny_copies.py`` instead: 100 copies of a 1-100-1 tanh
+net as one vectorized model, per step, against one copy, 100 sequential runs and a
+JAX ``jit`` step of 100 ``vmap``-ed copies (when jax is installed).
+
 Run:
     python benchmarks/many_runs.py                       # 1000 runs x 2000 steps
     python benchmarks/many_runs.py --runs 200 --steps 500 --loop-runs 3
+    python benchmarks/many_runs.py --tiny                # 100 tiny tanh nets vs one, a loop, JAX
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch.nn import functional as F
@@ -75,7 +83,19 @@ def measure(runs: int = 1000, steps: int = 2000, loop_runs: int = 5, depth: int 
                   (load_before, os.getloadavg()[0]))
 
 
-def main(argv: list[str] | None = None) -> Timing:
+def _tiny_copies():
+    """benchmarks/tiny_copies.py as a module (this folder is not a package)."""
+    spec = importlib.util.spec_from_file_location("benchmarks_tiny_copies", Path(__file__).with_name("tiny_copies.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> Timing | dict:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--tiny" in argv:
+        return _tiny_copies().main([a for a in argv if a != "--tiny"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=2000)

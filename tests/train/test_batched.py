@@ -61,9 +61,12 @@ def test_per_run_learning_rates_equal_runs_alone_with_those_rates():
 
 def test_broadcast_and_bmm_forward_passes_agree():
     stacked = StackedMLP.create([1, 3, 4, 2], runs=7, activation="gelu", init="he", seed=0, dtype=torch.float64)
-    assert torch.allclose(stacked._forward_broadcast(X), stacked._forward_bmm(X), rtol=1e-13, atol=1e-15)
-    xs = torch.randn(7, 5, 1, dtype=torch.float64)
-    assert torch.allclose(stacked._forward_broadcast(xs), stacked._forward_bmm(xs), rtol=1e-13, atol=1e-15)
+    from trainlab.train.batched import _forward_bmm, _forward_broadcast
+
+    tensors = (list(stacked.weights), list(stacked.biases))
+    for x in (X, torch.randn(7, 5, 1, dtype=torch.float64)):
+        assert torch.allclose(_forward_broadcast(*tensors, x, stacked._act), _forward_bmm(*tensors, x, stacked._act),
+                              rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("scheme", ["he", "torch", "xavier_uniform"])

@@ -1,4 +1,4 @@
-"""Deprecated: the optimizer comparison behind ``trainlab race`` is ``trainlab.experiments.time_to_target``."""
+"""Deprecated old names of ``trainlab.experiments.time_to_target`` (``trainlab race`` runs ``optimizer_race``)."""
 
 from trainlab.deprecation import relocated
 

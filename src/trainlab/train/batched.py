@@ -52,7 +52,7 @@ from trainlab.nn import MLP
 from trainlab.nn.mlp import WIDTHS
 from trainlab.nn.activations import get as get_activation
 
-__all__ = ["StackedHistory", "StackedMLP", "run_seeds", "stacked_loss", "train_stacked", "train_stacked_history",
+__all__ = ["StackedHistory", "StackedMLP", "run_seeds", "stacked_forward", "stacked_loss", "train_stacked", "train_stacked_history",
            "STACKED_LOSSES"]
 
 _SEED = Interval(0, 2**63 - 1, closed="both", integer=True)
@@ -144,29 +144,7 @@ class StackedMLP(nn.Module):
         return cls(weights, biases, activation)
 
     def forward(self, x: Tensor) -> Tensor:
-        if max(self.widths) <= BROADCAST_MAX_WIDTH:
-            return self._forward_broadcast(x)
-        return self._forward_bmm(x)
-
-    def _forward_bmm(self, x: Tensor) -> Tensor:
-        """One ``baddbmm`` per layer over ``(runs, batch, features)``."""
-        h = x.expand(self.runs, *x.shape) if x.dim() == 2 else x
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
-            if i < last:
-                h = self._act(h)
-        return h
-
-    def _forward_broadcast(self, x: Tensor) -> Tensor:
-        """Element-wise products over ``(features, runs, batch)``: faster than bmm for tiny widths."""
-        h = x.T.unsqueeze(1) if x.dim() == 2 else x.permute(2, 0, 1)  # (in, 1 or runs, batch)
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = (w.permute(1, 2, 0).unsqueeze(-1) * h.unsqueeze(0)).sum(1) + b.T.unsqueeze(-1)
-            if i < last:
-                h = self._act(h)
-        return h.permute(1, 2, 0)
+        return stacked_forward(list(self.weights), list(self.biases), x, self._act)
 
     def unstack(self, run: int) -> MLP:
         """Run ``run`` as a plain ``MLP`` (a copy)."""
@@ -180,6 +158,44 @@ class StackedMLP(nn.Module):
 
     def __repr__(self) -> str:
         return f"StackedMLP({self.runs} x {'-'.join(map(str, self.widths))}, {self.activation})"
+
+
+def stacked_forward(weights: Sequence[Tensor], biases: Sequence[Tensor], x: Tensor,
+                    activation: Callable[[Tensor], Tensor]) -> Tensor:
+    """Every run's MLP at once: ``weights[l]`` ``(runs, out, in)``, ``biases[l]`` ``(runs, out)``.
+
+    ``x``: ``(batch, in)`` (shared by every run) or ``(runs, batch, in)``; returns
+    ``(runs, batch, out)``. Broadcast products up to ``BROADCAST_MAX_WIDTH``, else one
+    ``baddbmm`` per layer.
+    """
+    widths = [weights[0].shape[2]] + [w.shape[1] for w in weights]
+    if max(widths) <= BROADCAST_MAX_WIDTH:
+        return _forward_broadcast(weights, biases, x, activation)
+    return _forward_bmm(weights, biases, x, activation)
+
+
+def _forward_bmm(weights: Sequence[Tensor], biases: Sequence[Tensor], x: Tensor,
+                 activation: Callable[[Tensor], Tensor]) -> Tensor:
+    """One ``baddbmm`` per layer over ``(runs, batch, features)``."""
+    h = x.expand(weights[0].shape[0], *x.shape) if x.dim() == 2 else x
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+        if i < last:
+            h = activation(h)
+    return h
+
+
+def _forward_broadcast(weights: Sequence[Tensor], biases: Sequence[Tensor], x: Tensor,
+                       activation: Callable[[Tensor], Tensor]) -> Tensor:
+    """Element-wise products over ``(features, runs, batch)``: faster than bmm for tiny widths."""
+    h = x.T.unsqueeze(1) if x.dim() == 2 else x.permute(2, 0, 1)  # (in, 1 or runs, batch)
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        h = (w.permute(1, 2, 0).unsqueeze(-1) * h.unsqueeze(0)).sum(1) + b.T.unsqueeze(-1)
+        if i < last:
+            h = activation(h)
+    return h.permute(1, 2, 0)
 
 
 def stacked_loss(pred: Tensor, target: Tensor, loss: str = "mse") -> Tensor:
