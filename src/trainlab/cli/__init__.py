@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "predict": "trainlab.cli.predict:predict",
     "evaluate": "trainlab.cli.predict:evaluate",
     "diagnose": "trainlab.cli.diagnose:diagnose",
+    "doctor": "trainlab.cli.doctor:doctor",
 }
 
 
@@ -60,5 +61,6 @@ def main() -> None:
       trainlab predict runs/d --csv new.csv --out predictions.csv
       trainlab evaluate runs/d           # test loss in the data's own units
       trainlab diagnose hessian runs/d   # Hessian spectrum ends, trace and density of the run's loss
+      trainlab doctor runs/d             # why the run trained as it did, and what to change
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -135,6 +135,26 @@ def _lr_find_hint(config: RunConfig) -> str:
             f"trainlab lr-find --data {data} --model {model} --optimizer {config.optimizer}")
 
 
+def _doctor():
+    from trainlab.doctor import Doctor
+
+    return Doctor()
+
+
+def _report_doctor(console: Console, watcher, layout: RunLayout) -> None:
+    """Print the doctor's findings and save them as DIR/doctor.json."""
+    import json
+
+    from trainlab.atomic import atomic_write_text
+    from trainlab.doctor.run_folder import DOCTOR_FILE
+
+    report = watcher.last or watcher.report()
+    path = os.path.join(layout.root, DOCTOR_FILE)
+    atomic_write_text(path, json.dumps(report.to_dict(), indent=1) + "\n")
+    console.print(report)
+    console.print(f"doctor: {path}")
+
+
 def _schedule_settings(opts: dict) -> dict[str, str]:
     settings = key_values(tuple(opts["settings"]))
     if settings and opts["schedule"] is None:
@@ -198,8 +218,10 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @click.option("--resume", "resume", default=None, metavar="DIR",
               help="Continue the run in DIR (or from a checkpoint file in DIR/checkpoints) to its end.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
+@click.option("--doctor", "doctor", is_flag=True, help="Watch the run with the training doctor: print its findings "
+              "at the end and save them in DIR/doctor.json (see `trainlab doctor RUN_DIR`).")
 @click.pass_context
-def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, **opts: object) -> None:
+def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, doctor: bool, **opts: object) -> None:
     """Train an MLP and keep everything in a run folder that survives being killed.
 
     Writes DIR/config.json, DIR/history.csv (one row per epoch), DIR/checkpoints/,
@@ -229,6 +251,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --data digits --ensemble bagging:5 --epochs 30 --batch-size 64
       trainlab train --data digits --ensemble snapshot:4 --optimizer sgd --momentum 0.9 --lr 0.1 \\
           --epochs 40 --batch-size 64
+      trainlab train --data diabetes --optimizer sgd --lr 1e-6 --doctor      # why it does not learn
     """
     console = Console(quiet=quiet)
     if resume is not None:
@@ -237,6 +260,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
         if given:
             raise click.UsageError(f"--resume continues a run with its saved config.json; drop {', '.join(given)}.")
     layout: RunLayout | None = None
+    watcher = None
     output = "--resume" if resume is not None else "--out"
     try:
         with library_errors(options=_PENALTY_OPTIONS, output=output), warnings.catch_warnings(), _terminate_as_interrupt():
@@ -264,6 +288,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                 )
             title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
             callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])
+            watcher = _doctor() if doctor else None
+            callbacks += [watcher] if watcher is not None else []
             if resume is not None:
                 summary = resume_run(resume, progress=False, callbacks=callbacks,
                                      notify=lambda text: click.echo(f"note: {text}", err=True))
@@ -274,6 +300,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
         _interrupted(layout)
         ctx.exit(130)
     _print_summary(console, summary, layout)
+    if watcher is not None:
+        _report_doctor(console, watcher, layout)
     if summary["stop_reason"] in ("diverged", "non_finite"):
         if config is not None:
             console.print(_lr_find_hint(config))

@@ -83,6 +83,7 @@ class _Run:
         self.first_loss = self.train[0] if self.train and math.isfinite(self.train[0]) else math.nan
         self.final = self.train[-1] if self.train else math.nan
         self.share = self.final / self.trivial if self.trivial and math.isfinite(self.trivial) else math.nan
+        self.steps = int(m.get("steps") or len(m.get("step_loss", [])) or max(len(self.train) - 1, 1))
 
     def probe_epochs(self, test) -> int | None:
         """The first probe's epoch at which ``test(probe)`` holds."""
@@ -158,7 +159,7 @@ def _activity(r: _Run) -> list[Finding]:
                                        "threshold": c.VANISHING_RATIO}))
     spread = pl.get("spread", math.nan)
     ratios = _finite(r.m.get("update_ratio", []))
-    moved = statistics.median(ratios) * max(len(r.m.get("step_loss", [])), 1) if ratios else math.inf
+    moved = statistics.median(ratios) * r.steps if ratios else math.inf
     if math.isfinite(spread) and spread < c.COLLAPSE_VARIANCE and not (r.share < c.UNDERFIT_SHARE) \
             and moved >= c.MOVE_LOW:  # an untrained network's small output is its initialization's, not a collapse
         narrow = (r.model.get("min_width") or 99) <= c.NARROW and r.model.get("depth", 0) >= 4
@@ -246,7 +247,7 @@ def _progress(r: _Run) -> list[Finding]:
     step = statistics.median(ratios) if ratios else math.nan
     share, _ = rises(curve[third:])
     little = r.first_loss and curve[-1] / r.first_loss > c.UNDERFIT_SHARE
-    moved = step * max(len(r.m.get("step_loss", [])), len(curve) - 1)
+    moved = step * r.steps
     tiny = math.isfinite(step) and 0 < moved < c.MOVE_LOW and little
     slow = math.isfinite(step) and 0 < step < c.UPDATE_RATIO_SLOW and late_drop > c.STILL_FALLING \
         and share < 0.1 and r.share > 0.3

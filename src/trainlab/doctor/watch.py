@@ -172,6 +172,20 @@ class Doctor(Callback):
         self.last = Report(self.static + diagnose(self.measurements), dict(self.measurements))
         return self.last
 
+    def state_dict(self) -> dict[str, Any]:
+        """The measurements so far (plain data), so a resumed run keeps watching where it stopped."""
+        if not self.measurements:
+            return {}
+        return {"measurements": self.measurements, "static": [f.to_dict() for f in self.static],
+                "rows": self._rows}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        from trainlab.doctor.report import Finding
+
+        self.measurements = state["measurements"]
+        self.static = [Finding(**{**f, "advice": tuple(f["advice"])}) for f in state["static"]]
+        self._rows = state["rows"]
+
     # -- measuring ---------------------------------------------------------------------------
     def _probe(self, trainer: Any, task: str) -> dict[str, Any]:
         data = trainer.train_data
