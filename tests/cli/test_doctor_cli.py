@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from trainlab.cli import main
 from trainlab.doctor import Report
 
-SLOW_SGD = ["--data", "diabetes", "--model", "32", "--optimizer", "sgd", "--lr", "1e-6", "--epochs", "12",
+SLOW_SGD = ["--data", "diabetes", "--model", "32", "--optimizer", "sgd", "--lr", "1e-6", "--epochs", "8",
             "--batch-size", "32", "--quiet"]
 
 
@@ -32,7 +32,7 @@ def runs(tmp_path_factory):
 def test_train_with_doctor_saves_its_report(runs):
     watched, plain = runs
     report = Report.from_dict(json.load(open(os.path.join(watched, "doctor.json"))))
-    assert report.codes == ["lr_too_low"] and len(report.measurements["probes"]) == 13
+    assert report.codes == ["lr_too_low"] and len(report.measurements["probes"]) == 9
     assert not os.path.exists(os.path.join(plain, "doctor.json"))
 
 
