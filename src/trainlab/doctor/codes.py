@@ -115,13 +115,15 @@ _ROWS = [
           "add batch normalization (trainlab.nn.MLP(..., batch_norm=True))", "use fewer layers")),
     Code("collapse", "variance of the output across inputs / variance of the target (for classes: of the "
          "predicted probabilities)", f"< {COLLAPSE_VARIANCE:g}",
-         "a network whose output ignores its input can only predict the mean (mse) or median (mae)",
-         "Lu et al. 2019 (deep narrow ReLU networks collapse)",
+         "a network whose output ignores its input can only predict the mean (mse) or median (mae); not counted "
+         "while the loss is below half the trivial loss or the weights moved less than 1% in the run (an "
+         "untrained initialization)",
+         "Lu et al. 2019 (Dying ReLU and initialization: deep narrow ReLU networks collapse)",
          ("make the network wider or shallower", "use LeakyReLU or an asymmetric initialization",
           "add batch normalization")),
     Code("oscillation", "the epoch training-loss curve: share of its movement that goes up, with momentum in use",
-         f"rises > {RISE_SHARE:.0%} of the movement and > {RISE_AMPLITUDE:.0%} of the first loss, "
-         f"momentum >= {HEAVY_MOMENTUM}",
+         f"rises > {RISE_SHARE:.0%} of the movement and > {RISE_AMPLITUDE:.0%} of the first loss, or a "
+         f"divergence, with SGD momentum >= {HEAVY_MOMENTUM}",
          "heavy momentum overshoots and swings back: the loss goes up and down over several epochs",
          "Cockpit (Schneider et al., NeurIPS 2021); AUTOTRAINER (Zhang et al., ICSE 2021)",
          ("lower the momentum to 0.9 or use Adam (trainlab.optim 'adam', lr 1e-3)", "lower the learning rate")),
