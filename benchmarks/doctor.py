@@ -19,8 +19,11 @@ whose training loss did not get worse).
 ``HELD_OUT`` was written before any threshold was tuned and was never tuned on; its
 scores are reported separately.
 
+Times are CPU seconds of the run (the machine may be shared); ``--jobs N`` runs the
+cases in N processes.
+
 Run:  PYTHONPATH=src python benchmarks/doctor.py [--markdown] [--json docs/figures/doctor/benchmark.json]
-      [--cases NAME,NAME] [--seeds 3] [--no-repair]
+      [--cases NAME,NAME] [--seeds 3] [--no-repair] [--jobs 4]
 """
 
 from __future__ import annotations
@@ -398,6 +401,25 @@ def _mark(v: bool | None) -> str:
     return "" if v is None else ("yes" if v else "no")
 
 
+_CHOSEN: list[Case] = []  # the cases of the table being run, inherited by forked workers
+
+
+def _one(job: tuple[int, int, bool]) -> dict:
+    torch.set_num_threads(1)
+    index, seeds, with_repair = job
+    return run_case(_CHOSEN[index], seeds, with_repair)
+
+
+def _run_all(chosen: list[Case], seeds: int, with_repair: bool, jobs: int) -> list[dict]:
+    if jobs <= 1:
+        return [run_case(c, seeds, with_repair) for c in chosen]
+    import multiprocessing
+
+    _CHOSEN[:] = chosen
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return pool.map(_one, [(i, seeds, with_repair) for i in range(len(chosen))], chunksize=1)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true")
@@ -405,6 +427,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--cases", default=None, help="comma-separated case names (default: all)")
     parser.add_argument("--seeds", type=int, default=SEEDS)
     parser.add_argument("--no-repair", action="store_true")
+    parser.add_argument("--jobs", type=int, default=1, help="cases run in this many processes (fork)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     wanted = None if args.cases is None else set(args.cases.split(","))
@@ -413,13 +436,14 @@ def main(argv: list[str] | None = None) -> dict:
         chosen = [c for c in table if wanted is None or c.name in wanted]
         if not chosen:
             continue
-        results = [run_case(c, args.seeds, not args.no_repair) for c in chosen]
+        results = _run_all(chosen, args.seeds, not args.no_repair, args.jobs)
         summary = summarize(results)
         out[title] = {"summary": summary, "results": results}
         print(_table("Held-out setups (never tuned on)" if title == "held_out" else "Benchmark setups",
                      results, summary, args.markdown))
     out["codes"] = sorted(CODES)
-    out["command"] = "PYTHONPATH=src python benchmarks/doctor.py --markdown --json docs/figures/doctor/benchmark.json"
+    out["command"] = ("PYTHONPATH=src python benchmarks/doctor.py --markdown --json docs/figures/doctor/benchmark.json"
+                      " --jobs 4")
     if args.json:
         atomic_write_text(args.json, json.dumps(out, indent=1, default=float) + "\n")
     return out

@@ -126,13 +126,14 @@ _ROWS = [
          f"divergence, with SGD momentum >= {HEAVY_MOMENTUM}",
          "heavy momentum overshoots and swings back: the loss goes up and down over several epochs",
          "Cockpit (Schneider et al., NeurIPS 2021); AUTOTRAINER (Zhang et al., ICSE 2021)",
-         ("lower the momentum to 0.9 or use Adam (trainlab.optim 'adam', lr 1e-3)", "lower the learning rate")),
+         ("lower the momentum to 0.9", "or use Adam (trainlab.optim 'adam')", "lower the learning rate")),
     Code("lr_too_high", "loss at the end (or its largest) / first loss; the rises of the loss curve; the top "
          "Hessian eigenvalue vs 2/lr", f"> {DIVERGE_FACTOR:g}x the first loss, rises as for oscillation without "
          "heavy momentum, or sharpness > 2(1+momentum)/lr",
          "gradient descent on a quadratic diverges once lr exceeds 2/(top eigenvalue)",
          "Cohen et al. 2021 (edge of stability); AUTOTRAINER (Zhang et al., ICSE 2021)",
-         ("divide the learning rate by 10 (trainlab lr-find finds one that fits)",
+         ("lower the learning rate until the update-to-weight ratio is about 1e-3 (trainlab lr-find finds one "
+          "that fits)",
           "clip gradients (trainlab.train.callbacks.GradientClipping)")),
     Code("lr_too_low", "update-to-weight ratio ||delta w|| / ||w|| per step, and whether the loss still falls",
          f"ratio x steps < {MOVE_LOW:g} (the weights moved less than 1% in the whole run) with the loss still above "
@@ -153,8 +154,9 @@ _ROWS = [
          f"or a gap validation - training > {OVERFIT_GAP:g} x trivial loss with training < 0.25 x trivial loss",
          "a rise inside the noise band is noise, not overfitting",
          "AUTOTRAINER (Zhang et al., ICSE 2021); DeepDiagnosis (Wardat et al., ICSE 2022)",
-         ("add weight decay (trainlab train --weight-decay 1e-2) or dropout", "stop early "
-          "(trainlab.train.callbacks.EarlyStopping)", "get more data or a smaller model")),
+         ("add weight decay (trainlab train --weight-decay 1e-2) and stop early "
+          "(trainlab.train.callbacks.EarlyStopping, trainlab train --patience)", "add dropout",
+          "get more data or a smaller model")),
     Code("underfitting", "training loss at the end against the trivial loss and a linear model's training "
          "loss, with the regularization and the narrowest layer",
          f"> {UNDERFIT_SHARE:.0%} of the trivial loss and flat, with weight decay >= {REGULARIZATION[0]:g}, "
@@ -162,8 +164,8 @@ _ROWS = [
          f"converged more than {LINEAR_MARGIN:g} x trivial loss above a linear model",
          "a model that cannot even fit its training data needs more capacity or less regularization",
          "AUTOTRAINER (Zhang et al., ICSE 2021)",
-         ("remove or weaken the regularization (weight decay, dropout)", "make the model wider or deeper",
-          "train longer")),
+         ("remove or weaken the regularization (weight decay, dropout); widen layers of width <= 2",
+          "make the model wider or deeper", "train longer")),
 ]
 CODES: dict[str, Code] = {c.name: c for c in _ROWS}
 

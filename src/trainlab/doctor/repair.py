@@ -16,12 +16,12 @@ dying_relu         ReLU -> LeakyReLU(0.01), biases set to 0
 saturation         Glorot-normal weights, zero biases
 vanishing_gradient tanh/sigmoid -> ReLU with He-normal weights
 collapse           ReLU -> LeakyReLU(0.1) with He-normal weights
-oscillation        Adam with lr 1e-3 (no heavy momentum)
-lr_too_high        lr / 10
-lr_too_low         lr x 1e-3 / (update-to-weight ratio), between x10 and x1e4
+oscillation        momentum 0.9
+lr_too_high        lr x 3e-3 / (first update-to-weight ratio), between x1e-4 and x0.1
+lr_too_low         lr x 3e-3 / (median update-to-weight ratio), between x10 and x1e6
 stalled            make every parameter trainable
-overfitting        weight decay 1e-2 and dropout 0.5 on the hidden layers
-underfitting       no weight decay, no dropout
+overfitting        weight decay 1e-2 and early stopping (patience 3) on the validation loss
+underfitting       no weight decay, no dropout; hidden layers of width <= 2 widened to 32
 ================== ==============================================================
 
 The model comes from ``model_factory()`` (called twice: before and after), so the
@@ -56,9 +56,11 @@ from trainlab.doctor.examine import examine
 from trainlab.doctor.probe import activation_kind
 from trainlab.doctor.report import Report
 from trainlab.doctor.static import last_module
-from trainlab.train.callbacks import GradientClipping
+from trainlab.train.callbacks import EarlyStopping, GradientClipping
 
 __all__ = ["Repair", "repair"]
+
+TARGET_RATIO = 3e-3  # the update-to-weight ratio a rate repair aims at (healthy runs here: 1e-3 to 1e-2)
 
 
 @dataclass
@@ -113,6 +115,18 @@ def _init(model: nn.Module, how: str) -> None:
                     continue
                 if m.bias is not None:
                     m.bias.zero_()
+
+
+def _widen(model: nn.Sequential, width: int = 32) -> bool:
+    """Replace each hidden ``Linear`` of at most 2 units (and the next one's input) by ``width`` units."""
+    linears = [i for i, m in enumerate(model) if isinstance(m, nn.Linear)]
+    changed = False
+    for i, j in zip(linears, linears[1:]):
+        if model[i].out_features <= 2:
+            model[i] = nn.Linear(model[i].in_features, width)
+            model[j] = nn.Linear(width, model[j].out_features)
+            changed = True
+    return changed
 
 
 def _standardize(x: Tensor, mean: Tensor, std: Tensor) -> Tensor:
@@ -182,14 +196,14 @@ def _fix(code: str, model: nn.Module, train: tuple, val: tuple | None, s: dict, 
         _init(model, "he")
         return "LeakyReLU(0.1) with He init"
     if code == "oscillation":
-        s.update(optimizer="adam", lr=1e-3, momentum=None)
-        return "Adam, lr 1e-3"
-    if code == "lr_too_high":
-        s["lr"] = s["lr"] / 10
-        return "lr / 10"
-    if code == "lr_too_low":
+        s["momentum"] = 0.9
+        return "momentum 0.9"
+    if code in ("lr_too_high", "lr_too_low"):
         ratios = [v for v in report.measurements.get("update_ratio", []) if v and math.isfinite(v)]
-        factor = min(max(1e-3 / sorted(ratios)[len(ratios) // 2], 10.0), 1e4) if ratios else 100.0
+        ratio = ratios[0] if code == "lr_too_high" and ratios else \
+            sorted(ratios)[len(ratios) // 2] if ratios else math.nan
+        low, high = (1e-4, 0.1) if code == "lr_too_high" else (10.0, 1e6)
+        factor = min(max(TARGET_RATIO / ratio, low), high) if math.isfinite(ratio) else (0.1 if low < 1 else 100.0)
         s["lr"] = s["lr"] * factor
         return f"lr x {factor:.3g}"
     if code == "stalled":
@@ -199,12 +213,15 @@ def _fix(code: str, model: nn.Module, train: tuple, val: tuple | None, s: dict, 
         return "unfreeze parameters" if frozen else "none"
     if code == "overfitting":
         s["weight_decay"] = 1e-2
-        _replace(model, lambda m: activation_kind(m) is not None and m is not last_module(model),
-                 lambda m: nn.Sequential(m, nn.Dropout(0.5)))
-        return "weight decay 1e-2, dropout 0.5"
+        if val is not None:
+            s["callbacks"] = [EarlyStopping(patience=3)]
+            return "weight decay 1e-2, early stopping"
+        return "weight decay 1e-2"
     if code == "underfitting":
         s["weight_decay"] = None
-        _replace(model, lambda m: isinstance(m, nn.Dropout), lambda m: nn.Identity())
+        n = _replace(model, lambda m: isinstance(m, nn.Dropout), lambda m: nn.Identity())
+        if isinstance(model, nn.Sequential) and _widen(model):
+            return "widen layers of width <= 2 to 32" + (", no dropout" if n else "")
         return "no weight decay, no dropout"
     return "none"
 
