@@ -63,3 +63,12 @@ def test_doctor_of_a_healthy_run_exits_0(tmp_path):
 def test_doctor_of_a_folder_without_a_run_is_a_message_not_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["doctor", str(tmp_path / "none")])
     assert result.exit_code == 2 and "RUN_DIR" in result.output and "Traceback" not in result.output
+
+
+def test_resuming_a_watched_run_keeps_the_doctor_without_a_warning(runs):
+    watched = runs[0]
+    os.remove(os.path.join(watched, "doctor.json"))
+    result = invoke("train", "--resume", watched, "--quiet")
+    assert result.exit_code == 0 and "lacks" not in result.output, result.output
+    report = Report.from_dict(json.load(open(os.path.join(watched, "doctor.json"))))
+    assert report.codes == ["lr_too_low"]  # the measurements came back from the checkpoint

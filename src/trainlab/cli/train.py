@@ -135,6 +135,19 @@ def _lr_find_hint(config: RunConfig) -> str:
             f"trainlab lr-find --data {data} --model {model} --optimizer {config.optimizer}")
 
 
+def _watched(layout: RunLayout) -> bool:
+    """Whether the run was started with --doctor (its newest checkpoint holds the doctor's measurements)."""
+    found = list_checkpoints(layout.checkpoints)
+    if not found:
+        return False
+    import torch
+
+    try:
+        return "Doctor" in torch.load(found[-1][1], weights_only=True, map_location="cpu").get("callbacks", {})
+    except Exception:  # resume_run reports a damaged checkpoint itself
+        return False
+
+
 def _doctor():
     from trainlab.doctor import Doctor
 
@@ -219,7 +232,8 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
               help="Continue the run in DIR (or from a checkpoint file in DIR/checkpoints) to its end.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--doctor", "doctor", is_flag=True, help="Watch the run with the training doctor: print its findings "
-              "at the end and save them in DIR/doctor.json (see `trainlab doctor RUN_DIR`).")
+              "at the end and save them in DIR/doctor.json (see `trainlab doctor RUN_DIR`); --resume keeps watching a "
+              "run started with it.")
 @click.pass_context
 def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, doctor: bool, **opts: object) -> None:
     """Train an MLP and keep everything in a run folder that survives being killed.
@@ -288,7 +302,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
                 )
             title = "" if config is None else f"{config.data}: {config.optimizer}, lr {config.lr:g}"
             callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])
-            watcher = _doctor() if doctor else None
+            watcher = _doctor() if doctor or (resume is not None and _watched(layout)) else None
             callbacks += [watcher] if watcher is not None else []
             if resume is not None:
                 summary = resume_run(resume, progress=False, callbacks=callbacks,
