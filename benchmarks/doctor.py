@@ -371,7 +371,7 @@ def summarize(results: list[dict]) -> dict:
             "top1": float(np.mean([r["top1"] for r in broken])) if broken else math.nan,
             "top3": float(np.mean([r["top3"] for r in broken])) if broken else math.nan,
             "macro_f1": macro_f1(results),
-            "false_positive_rate": float(np.mean([bool(run["codes"]) for run in runs])) if runs else math.nan,
+            "false_positive_rate": float(np.mean([bool(run["codes"]) for run in runs])) if runs else None,
             "latency": float(np.mean(latencies)) if latencies else math.nan,
             "repair_rate": float(np.mean(repaired)) if repaired else math.nan,
             "slowest_run_s": max(run["seconds"] for r in results for run in r["runs"])}
@@ -390,9 +390,10 @@ def _table(title: str, results: list[dict], summary: dict, markdown: bool) -> st
         cells = [r["name"], r["cause"] or "healthy", _mark(r["top1"]), _mark(r["top3"]), firsts, rep]
         lines.append("| " + " | ".join(cells) + " |" if markdown else "  ".join(cells))
     s = summary
+    fp = "n/a (no controls)" if s["false_positive_rate"] is None else f"{s['false_positive_rate']:.0%}"
     lines += ["", f"{'**' if markdown else ''}{s['cases']} broken cases, {s['controls']} healthy controls{'**' if markdown else ''}: "
               f"top-1 {s['top1']:.0%}, top-3 {s['top3']:.0%}, macro-F1 {s['macro_f1']:.2f}, "
-              f"false positives {s['false_positive_rate']:.0%}, latency {s['latency']:.2f}, "
+              f"false positives {fp}, latency {s['latency']:.2f}, "
               f"repair {s['repair_rate']:.0%}, slowest run {s['slowest_run_s']:.1f} CPU s", ""]
     return "\n".join(lines)
 

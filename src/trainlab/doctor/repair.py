@@ -76,7 +76,7 @@ class Repair:
 
     def fixed(self, code: str | None = None) -> bool:
         code = code or self.code
-        if code is None:
+        if code is None or self.change == "none":  # nothing was changed: nothing was repaired
             return False
         gone = code not in self.after.codes
         better = math.isfinite(self.after_loss) and (not math.isfinite(self.before_loss)
