@@ -28,6 +28,8 @@ from torch import Tensor
 
 __all__ = ["linear_loss", "trivial_loss"]
 
+_LBFGS_ROWS = 4096
+
 
 @torch.no_grad()
 def trivial_loss(loss_fn: Any, y: Tensor, outputs: int, task: str) -> float:
@@ -50,11 +52,14 @@ def trivial_loss(loss_fn: Any, y: Tensor, outputs: int, task: str) -> float:
 
 def linear_loss(loss_fn: Any, x: Tensor, y: Tensor, task: str, outputs: int = 1) -> float | None:
     """The training loss of a linear model with a bias: least squares for a regression, else ``loss_fn``
-    minimized by L-BFGS (100 iterations); ``None`` when the inputs are not finite floats."""
+    minimized by L-BFGS (100 iterations, on at most the first 4096 rows); ``None`` when the inputs are
+    not finite floats."""
     if not x.is_floating_point() or not torch.isfinite(x).all():
         return None
     if task == "regression" and y.is_floating_point():
         return _least_squares(loss_fn, x, y)
+    if len(x) > _LBFGS_ROWS:  # a large set: the first rows (a reference, not an exact fit)
+        x, y = x[:_LBFGS_ROWS], y[:_LBFGS_ROWS]
     model = torch.nn.Linear(x.reshape(len(x), -1).shape[1], outputs).to(x.dtype)
     torch.nn.init.zeros_(model.weight)
     torch.nn.init.zeros_(model.bias)
