@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("optim", "schedules", "reference", "init"),  # math; init: weight initializers (arriving)
     ("data", "nn", "regularize"),
     ("train",),
-    ("diagnose",),
+    ("diagnose", "doctor"),
     ("problems",),
     ("report",),
     ("experiments",),

@@ -39,3 +39,10 @@ def test_the_workers_get_the_options_given_without_nproc():
     assert {k: v for k, v in again.params.items() if k != "nproc"} == \
         {k: v for k, v in ctx.params.items() if k != "nproc"}
     assert isinstance(again, click.Context)
+
+
+def test_the_doctor_with_several_processes_is_refused_before_launching(tmp_path, monkeypatch):
+    monkeypatch.setattr("trainlab.cli.train.check_workers", lambda nproc: None)
+    result = train("--data", "iris", "--doctor", "--nproc", "2", "--out", str(tmp_path / "run"))
+    assert result.exit_code == 2 and "--doctor" in result.output and "trainlab doctor" in result.output
+    assert not (tmp_path / "run").exists()

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "runs": "trainlab.cli.runs:runs",
     "report": "trainlab.cli.report:report",
     "sweep": "trainlab.cli.sweep:sweep",
+    "doctor": "trainlab.cli.doctor:doctor",
 }
 
 
@@ -67,5 +68,6 @@ def main() -> None:
       trainlab runs compare 1 2          # configs and metrics side by side, curves in one figure
       trainlab report runs --out report.html   # one self-contained HTML page of the runs
       trainlab sweep --optimizers sgd,adam --lr-grid 1e-3,1e-2 --seeds 0,1 --out runs/s
+      trainlab doctor runs/d             # why the run trained as it did, and what to change
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

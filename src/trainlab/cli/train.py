@@ -148,6 +148,39 @@ def _tensorboard(log_dir: str) -> TensorBoardLogger:
         raise click.BadParameter(str(err), param_hint="'--tensorboard'") from None
 
 
+def _watched(layout: RunLayout) -> bool:
+    """Whether the run was started with --doctor (its newest checkpoint holds the doctor's measurements)."""
+    found = list_checkpoints(layout.checkpoints)
+    if not found:
+        return False
+    import torch
+
+    try:
+        return "Doctor" in torch.load(found[-1][1], weights_only=True, map_location="cpu").get("callbacks", {})
+    except Exception:  # resume_run reports a damaged checkpoint itself
+        return False
+
+
+def _doctor():
+    from trainlab.doctor import Doctor
+
+    return Doctor()
+
+
+def _report_doctor(console: Console, watcher, layout: RunLayout) -> None:
+    """Print the doctor's findings and save them as DIR/doctor.json."""
+    import json
+
+    from trainlab.atomic import atomic_write_text
+    from trainlab.doctor.run_folder import DOCTOR_FILE
+
+    report = watcher.last or watcher.report()
+    path = os.path.join(layout.root, DOCTOR_FILE)
+    atomic_write_text(path, json.dumps(report.to_dict(), indent=1) + "\n")
+    console.print(report)
+    console.print(f"doctor: {path}")
+
+
 def _schedule_settings(opts: dict) -> dict[str, str]:
     settings = key_values(tuple(opts["settings"]))
     if settings and opts["schedule"] is None:
@@ -216,9 +249,12 @@ def _schedule_settings(opts: dict) -> dict[str, str]:
 @click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
               help="Data-parallel worker processes on this machine (torch.distributed, DDP on gloo; at most the "
               "CPUs). Several machines: see docs/scale.md.")
+@click.option("--doctor", "doctor", is_flag=True, help="Watch the run with the training doctor: print its findings "
+              "at the end and save them in DIR/doctor.json (see `trainlab doctor RUN_DIR`); --resume keeps watching a "
+              "run started with it.")
 @click.pass_context
 def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, tensorboard: str | None,
-          nproc: int, **opts: object) -> None:
+          nproc: int, doctor: bool, **opts: object) -> None:
     """Train an MLP and keep everything in a run folder that survives being killed.
 
     Writes DIR/config.json, DIR/history.csv (one row per epoch), DIR/checkpoints/,
@@ -251,11 +287,15 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
       trainlab train --data digits --ensemble snapshot:4 --optimizer sgd --momentum 0.9 --lr 0.1 \\
           --epochs 40 --batch-size 64
       trainlab train --data diabetes --batch-size 64 --nproc 2 --out runs/d2   # 2 processes, DDP
+      trainlab train --data diabetes --optimizer sgd --lr 1e-6 --doctor      # why it does not learn
     """
     workers = worker_env()  # set when this process is one of several (torchrun, --nproc)
     launching = nproc > 1 and workers is None
     if launching:
         check_workers(nproc)
+    if doctor and (launching or workers is not None):
+        raise click.UsageError("--doctor watches a run in one process; drop --nproc, or examine the finished "
+                               "run with `trainlab doctor DIR`.")
     console = Console(quiet=quiet or (workers is not None and not workers.writer))
     if resume is not None:
         given = [f"--{n.replace('_', '-')}" for n in _RUN_OPTIONS
@@ -263,6 +303,7 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
         if given:
             raise click.UsageError(f"--resume continues a run with its saved config.json; drop {', '.join(given)}.")
     layout: RunLayout | None = None
+    watcher = None
     output = "--resume" if resume is not None else "--out"
     try:
         with library_errors(options=_PENALTY_OPTIONS, output=output), warnings.catch_warnings(), _terminate_as_interrupt():
@@ -300,6 +341,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
             callbacks = [LossFigure(layout.figure, title=title)] + ([] if quiet else [ProgressBar(console)])
             if tensorboard is not None and (workers is None or workers.writer):
                 callbacks.append(_tensorboard(tensorboard))
+            watcher = _doctor() if workers is None and (doctor or (resume is not None and _watched(layout))) else None
+            callbacks += [watcher] if watcher is not None else []
             note = lambda text: click.echo(f"note: {text}", err=True)  # noqa: E731
             if workers is not None and not workers.writer:  # rank > 0: the run folder and its record are rank 0's
                 if resume is None:
@@ -328,6 +371,8 @@ def train(ctx: click.Context, resume: str | None, quiet: bool, out: str | None, 
             _interrupted(layout)
         ctx.exit(130)
     _print_summary(console, summary, layout)
+    if watcher is not None:
+        _report_doctor(console, watcher, layout)
     if summary["stop_reason"] in ("diverged", "non_finite"):
         if config is not None:
             console.print(_lr_find_hint(config))
