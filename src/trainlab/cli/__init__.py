@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "predict": "trainlab.cli.predict:predict",
     "evaluate": "trainlab.cli.predict:evaluate",
     "diagnose": "trainlab.cli.diagnose:diagnose",
+    "run": "trainlab.cli.run:run",
 }
 
 
@@ -60,5 +61,7 @@ def main() -> None:
       trainlab predict runs/d --csv new.csv --out predictions.csv
       trainlab evaluate runs/d           # test loss in the data's own units
       trainlab diagnose hessian runs/d   # Hessian spectrum ends, trace and density of the run's loss
+      trainlab run --list                # every lecture demonstration by name
+      trainlab run overfit --out runs/overfit
     """
     os.environ.setdefault("MPLBACKEND", "Agg")
