@@ -99,13 +99,14 @@ register(Experiment(
      Parameter("loss", "mse", Options(("mse", "mae")), "the loss"), _count("steps", 2000),
      Parameter("lr", 1e-3, POSITIVE, "Adam's learning rate")),
     command_run("collapse", lambda p: f"collapse-d{p['depth']}-w{p['width']}-{p['target']}-{p['loss']}.json"),
-    ("collapse_rate", "runs"), quick={"runs": 8, "steps": 10}, full_time="5 min"))
+    ("summary.collapse_rate", "summary.dead_at_init_rate"), quick={"runs": 8, "steps": 10}, full_time="5 min"))
 
 register(Experiment(
     "input_normalization", "Training with and without input normalization (lecture target and wine)",
     f"{NOTES} (data normalization); LeCun et al. 1998, \"Efficient BackProp\"",
     (SEEDS, _count("steps", 2000, "steps on the lecture target"), _count("wine_steps", 2000, "steps on wine")),
-    command_run("input_normalization", "input_normalization.json"), (),
+    command_run("input_normalization", "input_normalization.json"),
+    ("wine.normalizations.none.final_loss_mean", "wine.normalizations.standard.final_loss_mean"),
     quick={"seeds": 1, "steps": 20, "wine_steps": 20}, full_time="2 min"))
 
 register(Experiment(
@@ -113,53 +114,58 @@ register(Experiment(
     f"{UCLA}; Ioffe & Szegedy 2015",
     (SEEDS, _count("default_init_seeds", 3, "seeds of the grid from torch's default initialization"),
      _count("steps", 300)),
-    command_run("batch_norm", "batch-norm.json"), (),
+    command_run("batch_norm", "batch-norm.json"),
+    ("he.plain.largest_stable_lr", "he.batch_norm.largest_stable_lr"),
     quick={"seeds": 1, "default_init_seeds": 1, "steps": 5}, quick_time="15 s", full_time="10 min"))
 
 register(Experiment(
     "backprop_by_hand", "A two-layer sigmoid classifier trained by hand-written backprop, beside torch",
     f"{SUTD} (backpropagation)",
     (_count("steps", 300), _count("hidden", 16, "hidden units")),
-    command_run("backprop_by_hand", "backprop_by_hand.json"), (), quick={"steps": 20}))
+    command_run("backprop_by_hand", "backprop_by_hand.json"),
+    ("runs.GD.final_loss", "runs.Adam.max_difference_to_torch"), quick={"steps": 20}))
 
 register(Experiment(
     "heaviside_regularizers", "The Heaviside target with 2 and 3 hidden layers: none, L1, L2, dropout",
     f"{NOTES} (regularizers, dropout)", (_count("seeds", 3, "seeds 0..N-1"), _count("epochs", 1000)),
-    command_run("heaviside_regularizers", "heaviside-regularizers.json"), (),
+    command_run("heaviside_regularizers", "heaviside-regularizers.json"),
+    ("results.2 hidden layers.none.test_mse.mean",),
     quick={"seeds": 1, "epochs": 5}, full_time="2 min"))
 
 register(Experiment(
     "sine_learning_rates", "The noisy sine with a too-small, a good and a too-large learning rate",
     f"{NOTES} (effect of learning rate)", (SEEDS, _count("epochs", 1000)),
-    command_run("sine_learning_rates", "sine-learning-rates.json"), (),
+    command_run("sine_learning_rates", "sine-learning-rates.json"), ("results.good.test_mse.mean",),
     quick={"seeds": 1, "epochs": 5}, full_time="1 min"))
 
 register(Experiment(
     "augmentation", "Data augmentation on few digits: each transform and its test error",
     f"{UCLA} (data augmentation)", (SEEDS, _count("epochs", 300)),
-    command_run("augmentation", "augmentation.json"), (), quick={"seeds": 1, "epochs": 2}, full_time="3 min"))
+    command_run("augmentation", "augmentation.json"), ("test_error.none.mean", "test_error.shift.mean"),
+    quick={"seeds": 1, "epochs": 2}, full_time="3 min"))
 
 register(Experiment(
     "batch_size", "Small batches as a regularizer: the generalization gap per batch size",
     f"{UCLA}; Keskar et al. 2017", (SEEDS, _count("epochs", 100)),
-    command_run("batch_size", "batch_size.json"), (), quick={"seeds": 1, "epochs": 2}, full_time="1 min"))
+    command_run("batch_size", "batch_size.json"), ("batches.16.gap_error.mean",), quick={"seeds": 1, "epochs": 2}, full_time="1 min"))
 
 register(Experiment(
     "transfer", "Transfer and multitask learning: digits 0-4 -> digits 5-9 with few samples",
     "Caruana 1997, \"Multitask learning\"; Yosinski et al. 2014", (SEEDS,),
-    command_run("transfer", "transfer.json"), (), quick={"seeds": 1}, full_time="2 min"))
+    command_run("transfer", "transfer.json"), ("1.scratch.mean", "1.fine-tune.mean"), quick={"seeds": 1}, full_time="2 min"))
 
 register(Experiment(
     "ensembles", "Bagging and snapshot ensembles against their members on digits",
     "Breiman 1996 (bagging); Huang et al. 2017 (snapshot ensembles)", (SEEDS,),
-    command_run("ensembles", "ensembles.json"), (), quick={"seeds": 1}, full_time="2 min"))
+    command_run("ensembles", "ensembles.json"),
+    ("bagging.ensemble_error.mean", "snapshot.ensemble_error.mean"), quick={"seeds": 1}, full_time="2 min"))
 
 register(Experiment(
     "information_plane", "The information plane of the 12-bit task, tanh against ReLU",
     "Shwartz-Ziv & Tishby 2017; Saxe et al. 2018",
     (_count("epochs", 500), _count("seeds", 3, "seeds 0..N-1"), _count("records", 25, "epochs recorded"),
      _count("kde_inputs", 1024, "inputs of the KDE estimate")),
-    command_run("information_plane", "information_plane.json"), (),
+    command_run("information_plane", "information_plane.json"), ("accuracy.tanh.test", "accuracy.relu.test"),
     quick={"epochs": 2, "seeds": 1, "records": 2, "kde_inputs": 64}, full_time="5 min"))
 
 register(Experiment(
@@ -167,12 +173,12 @@ register(Experiment(
     "Rahaman et al. 2019, \"On the Spectral Bias of Neural Networks\"",
     (SEEDS, _count("steps", 4000), _count("every", 25, "steps between spectra"),
      _count("width", 128, "hidden units"), Parameter("lr", 3e-3, POSITIVE, "Adam's learning rate")),
-    command_run("spectral_bias", "spectral_bias.json"), (),
+    command_run("spectral_bias", "spectral_bias.json"), ("learned_step_mean", "final_loss"),
     quick={"seeds": 1, "steps": 8, "every": 4, "width": 8}, full_time="3 min"))
 
 register(Experiment(
     "edge_of_stability", "Full-batch GD drives the top Hessian eigenvalue up to 2 / lr",
     "Cohen et al. 2021, \"Gradient descent on neural networks typically occurs at the edge of stability\"",
     (_count("steps", 800), _count("every", 20, "steps between Hessian estimates")),
-    command_run("edge_of_stability", "edge_of_stability.json"), (),
+    command_run("edge_of_stability", "edge_of_stability.json"), ("rates.lr=0.1.max_top_eigenvalue",),
     quick={"steps": 10, "every": 5}, full_time="2 min"))
