@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +98,9 @@ def run(name: str | None, settings: tuple[str, ...], quick: bool, seeds: int | N
     from trainlab.experiments import registry
     from trainlab.experiments.execute import execute
 
-    console = Console()
+    console = Console(file=sys.stdout)  # bound now: the run's own prints go to its log.txt, the bar stays here
     if list_:
-        _list(console if console.is_terminal else Console(width=max(console.width, 160)))
+        _list(console if console.is_terminal else Console(file=sys.stdout, width=max(console.width, 160)))
         return
     if name is None:
         raise click.UsageError("give an experiment NAME (trainlab run --list shows them)")
@@ -130,6 +131,8 @@ def run(name: str | None, settings: tuple[str, ...], quick: bool, seeds: int | N
 
         def tick(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total, description=f"{name}: {what}")
+            if not console.is_terminal:  # a pipe or a log file: one plain line per step
+                console.print(f"  {name}: {what} ({done}/{total})", markup=False, highlight=False)
 
         done = execute(name, out, overrides, quick, tick)
     # the run index records this run here (folder, config, results) once it exists

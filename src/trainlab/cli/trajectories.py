@@ -13,7 +13,7 @@ from trainlab import problems
 from trainlab.cli.errors import library_errors
 from trainlab.cli.progress import Progress
 from trainlab.constraints import InvalidArgument
-from trainlab.experiments.lab import DEMOS
+from trainlab.experiments import registry as experiments
 from trainlab.optim import registry
 from trainlab.problems.runner import run_together, summarize
 from trainlab.problems.settings import key_of, lecture_runs, lecture_setting, problem_settings
@@ -96,8 +96,9 @@ def _fmt(v: float) -> str:
               help="Output folder (default: runs/trajectories/PROBLEM).")
 @click.option("--frames", type=click.IntRange(2, 1000), default=120, show_default=True, help="GIF frames.")
 @click.option("--no-gif", is_flag=True, help="Skip the animation.")
-@click.option("--demo", type=click.Choice(sorted(DEMOS)), default=None,
-              help="Run one lecture demonstration instead (its numbers and figures; other options ignored).")
+@click.option("--demo", type=click.Choice(experiments.names("lab")), default=None,
+              help="Run one lecture demonstration instead (its numbers and figures; other options ignored; "
+                   "the same as trainlab run NAME).")
 @click.option("--list", "list_", is_flag=True, help="List problems and optimizers and exit.")
 def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, ...], optimizers: str,
                  steps: int | None, tol: float | None, lrs: tuple[str, ...], noise: float, seed: int,
@@ -168,17 +169,18 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
 
 
 def _demo(console: Console, name: str, out: Path) -> None:
-    with Progress(console, f"running the {name} demonstration"):
-        result = DEMOS[name]()
-        with library_errors():
-            written = result.plot(out)
+    from trainlab.experiments.execute import execute
+
+    with Progress(console, f"running the {name} demonstration"), library_errors():
+        done = execute(name, out)
     table = Table(title=f"lecture demonstration: {name}")
     table.add_column("run", no_wrap=True)
     table.add_column("result")
-    for key, value in result.summary().items():
-        table.add_row(key, value)
+    for key, value in done.outcome.results.items():
+        if key.startswith("summary."):
+            table.add_row(key.removeprefix("summary."), str(value))
     console.print(table)
-    for path in written:
+    for path in [*done.outcome.figures, out / "results.json"]:
         console.print(f"wrote {path}")
 
 

@@ -182,3 +182,19 @@ register(Experiment(
     (_count("steps", 800), _count("every", 20, "steps between Hessian estimates")),
     command_run("edge_of_stability", "edge_of_stability.json"), ("rates.lr=0.1.max_top_eigenvalue",),
     quick={"steps": 10, "every": 5}, full_time="2 min"))
+
+
+def _schedule_figures(params: dict[str, Any], out: Path, tick: Tick) -> Outcome:
+    from trainlab.experiments.schedule_figures import write_all
+
+    tick(0, 1, "fitting the piecewise target under three schedules")
+    paths, final = write_all(out, steps=params["steps"])
+    tick(1, 1, "done")
+    return Outcome(sorted(paths.values()), flatten({"final_train_mse": final}))
+
+
+register(Experiment(
+    "schedule_figures", "Power, linear, triangular and one-cycle schedules; one-cycle on the piecewise target",
+    f"{NOTES} (learning rate scheduling, 1-cycle scheduling); Smith 2018",
+    (_count("steps", 2000, "Adam steps on the piecewise target"),), _schedule_figures,
+    ("final_train_mse.constant 1e-3", "final_train_mse.one-cycle, peak 1e-2"), quick={"steps": 20}))

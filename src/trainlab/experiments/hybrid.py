@@ -178,6 +178,11 @@ class Study:
     params: dict[str, Any]
     runs: dict[str, list[Run]]  # method -> one run per seed
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Each method's name for a reader (``"adam_lbfgs"`` -> ``"Adam -> L-BFGS"``)."""
+        return {m: METHODS[m][0] for m in self.runs}
+
 
 def hybrid_study(task: str, methods: Sequence[str], seeds: int, steps: int, lr: float = 1e-3,
                  adam_steps: int = 100, history: int = 8, ridge: float = 1e-6,

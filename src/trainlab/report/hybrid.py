@@ -32,16 +32,15 @@ def _band(runs: list[Any], grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
 
 
 def plot_hybrid(study: Any, path: str | Path) -> Path:
-    """Write the three-panel figure of ``study`` (a ``hybrid.Study``) to ``path``."""
-    from trainlab.experiments.hybrid import METHODS
-
+    """Write the three-panel figure of ``study`` (``trainlab.experiments.hybrid.Study``: ``task``, ``params``,
+    ``runs`` per method, ``labels``) to ``path``."""
     fig, (ax_loss, ax_test, ax_fit) = new_figure(3, size=(16.0, 4.6))
     task, seeds = study.task, len(next(iter(study.runs.values())))
     x, y, x_test, y_test = study.task.data(0)
     ax_fit.plot(x_test, y_test, color="black", lw=0.8, label="test points")
     ax_fit.scatter(x, y, s=6, color="black", zorder=3, label="training points")
     for i, (method, runs) in enumerate(study.runs.items()):
-        label, color = METHODS[method][0], f"C{i}"
+        label, color = study.labels[method], f"C{i}"
         grid = np.arange(1, study.params["steps"] + 1)
         median, low, high = _band(runs, grid)
         ax_loss.plot(grid, median, color=color, label=label)
@@ -55,7 +54,7 @@ def plot_hybrid(study: Any, path: str | Path) -> Path:
                 title=f"{task.name}: median over {seeds} seeds, band min-max")
     ax_loss.legend(fontsize=8)
     ax_test.set(yscale="log", ylabel="test MSE", title="test MSE per seed (bar: median)",
-                xticks=range(len(study.runs)), xticklabels=[METHODS[m][0] for m in study.runs])
+                xticks=range(len(study.runs)), xticklabels=list(study.labels.values()))
     ax_test.tick_params(axis="x", labelsize=8, rotation=15)
     ax_fit.set(xlabel="x", ylabel="y", title="fits at seed 0")
     ax_fit.legend(fontsize=7)
