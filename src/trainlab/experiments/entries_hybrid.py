@@ -27,13 +27,25 @@ def _params(steps: int, adam_steps: int) -> tuple[Parameter, ...]:
             Parameter("ridge", 1e-6, NONNEGATIVE, "LSGD's ridge weight"))
 
 
+def table(summary: dict[str, Any], methods: tuple[str, ...]) -> str:
+    """The markdown table of a summary: median [min, max] over seeds per method."""
+    keys = [k for k in ("train_mse", "test_mse", "test_outside", "wall_s") if k in summary[methods[0]]]
+    lines = ["| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for m in methods:
+        cells = [f"{summary[m][k]['median']:.3g} [{summary[m][k]['min']:.3g}, {summary[m][k]['max']:.3g}]" for k in keys]
+        lines.append(f"| {summary[m]['label']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _hybrid(task: str, methods: tuple[str, ...]):
     def go(params: dict[str, Any], out: Path, tick: Tick) -> Outcome:
         from trainlab.report.hybrid import plot_hybrid
 
         study = hybrid_study(task, methods, tick=tick, **params)
         figure = plot_hybrid(study, out / f"{task.lower()}.png")
-        return Outcome([figure], flatten(summarize(study)))
+        summary = summarize(study)
+        print(table(summary, methods))  # into the run's log.txt
+        return Outcome([figure], flatten(summary))
 
     return go
 

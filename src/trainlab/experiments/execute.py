@@ -6,7 +6,8 @@
 
 - ``results.json``: the flat dict of numbers (every number the docs quote);
 - ``config.json``: the experiment, the preset, the resolved parameters, the
-  overrides given, the trainlab / torch / Python versions, start time and duration.
+  overrides given, the number of seeds (``None`` for an experiment without), the
+  trainlab / torch / Python versions, start time and duration.
 
 A run whose results lack a key the entry declares is a bug in the entry, not in
 the call: it raises ``RuntimeError`` after writing what it has.
@@ -75,6 +76,7 @@ def execute(name: str, out: str | Path, overrides: Mapping[str, Any] | None = No
     config: dict[str, Any] = {
         "experiment": name, "description": experiment.description, "source": experiment.source,
         "preset": "quick" if quick else "full", "parameters": params, "overrides": dict(overrides or {}),
+        "seeds": params.get("seeds"),
         **versions(), "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     atomic_write_text(out / "config.json", json.dumps(config, indent=1, default=str))
     start = time.perf_counter()

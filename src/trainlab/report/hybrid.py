@@ -37,7 +37,10 @@ def plot_hybrid(study: Any, path: str | Path) -> Path:
     fig, (ax_loss, ax_test, ax_fit) = new_figure(3, size=(16.0, 4.6))
     task, seeds = study.task, len(next(iter(study.runs.values())))
     x, y, x_test, y_test = study.task.data(0)
-    ax_fit.plot(x_test, y_test, color="black", lw=0.8, label="test points")
+    if task.test_seed_offset:  # noisy test points (fresh noise): dots, a line through them would be a scribble
+        ax_fit.scatter(x_test, y_test, s=2, color="0.6", label="test points")
+    else:
+        ax_fit.plot(x_test, y_test, color="black", lw=0.8, label="test points")
     ax_fit.scatter(x, y, s=6, color="black", zorder=3, label="training points")
     for i, (method, runs) in enumerate(study.runs.items()):
         label, color = study.labels[method], f"C{i}"
