@@ -45,7 +45,8 @@ def test_a_missing_key_or_results_file_is_named():
         stale("<!--r other|loss|g-->1<!--/r-->", {"demo": {"loss": 1.0}})
 
 
-@pytest.mark.parametrize(("value", "spec", "text"), [(4.939e-06, ".2g", "4.9e-6"), (1.5e-13, ".2g", "1.5e-13"),
-                                                     (2.5e12, ".2e", "2.50e12"), (0.281, ".3f", "0.281"), (12, "d", "12")])
+@pytest.mark.parametrize(("value", "spec", "text"), [
+    (4.939e-06, ".2g", "4.9e-6"), (1.5e-13, ".2g", "1.5e-13"), (2.5e12, ".2e", "2.50e12"), (0.281, ".3f", "0.281"),
+    (12, "d", "12")])
 def test_format_drops_the_exponents_leading_zero(value, spec, text):
     assert format_value(value, spec) == text

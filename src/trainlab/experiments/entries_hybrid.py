@@ -32,7 +32,7 @@ def table(summary: dict[str, Any], methods: tuple[str, ...]) -> str:
     keys = [k for k in ("train_mse", "test_mse", "test_outside", "wall_s") if k in summary[methods[0]]]
     lines = ["| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for m in methods:
-        cells = [f"{summary[m][k]['median']:.3g} [{summary[m][k]['min']:.3g}, {summary[m][k]['max']:.3g}]" for k in keys]
+        cells = [f"{s['median']:.3g} [{s['min']:.3g}, {s['max']:.3g}]" for s in (summary[m][k] for k in keys)]
         lines.append(f"| {summary[m]['label']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -1,4 +1,6 @@
-"""Registry entries of the trained-network studies: overfitting, initialization, normalization, regularization, diagnostics.
+"""Registry entries of the trained-network studies.
+
+Overfitting, initialization, normalization, regularization and diagnostics.
 
 Most wrap a module's command (``python -m trainlab.experiments.X --out DIR``):
 the parameters become its options (``map_runs`` -> ``--map-runs``), the figures
@@ -147,12 +149,14 @@ register(Experiment(
 register(Experiment(
     "batch_size", "Small batches as a regularizer: the generalization gap per batch size",
     f"{UCLA}; Keskar et al. 2017", (SEEDS, _count("epochs", 100)),
-    command_run("batch_size", "batch_size.json"), ("batches.16.gap_error.mean",), quick={"seeds": 1, "epochs": 2}, full_time="1 min"))
+    command_run("batch_size", "batch_size.json"), ("batches.16.gap_error.mean",),
+    quick={"seeds": 1, "epochs": 2}, full_time="1 min"))
 
 register(Experiment(
     "transfer", "Transfer and multitask learning: digits 0-4 -> digits 5-9 with few samples",
     "Caruana 1997, \"Multitask learning\"; Yosinski et al. 2014", (SEEDS,),
-    command_run("transfer", "transfer.json"), ("1.scratch.mean", "1.fine-tune.mean"), quick={"seeds": 1}, full_time="2 min"))
+    command_run("transfer", "transfer.json"), ("1.scratch.mean", "1.fine-tune.mean"),
+    quick={"seeds": 1}, full_time="2 min"))
 
 register(Experiment(
     "ensembles", "Bagging and snapshot ensembles against their members on digits",
