@@ -54,7 +54,8 @@ def test_seeds_and_quick_reach_the_experiment(cli, tmp_path):
     (("collapse", "--set", "target=cos"), ["'--set target'", "must be one of {'abs', 'step', 'xsin'}"]),
     (("overfit", "--set", "lr"), ["'--set'", "expected NAME=VALUE, got 'lr'"]),
     (("noisy_schedules", "--seeds", "0"), ["'--seeds'", "0 is not in the range x>=1"]),
-    (("overfit", "--seeds", "3"), ["'--seeds'", "overfit takes no seeds"]),
+    (("overfit", "--seeds", "3"), ["'--seeds'", "overfit takes no number of seeds", "use --set seed=N"]),
+    (("quartic", "--seeds", "3"), ["'--seeds'", "quartic takes no number of seeds (it is deterministic)"]),
     ((), ["give an experiment NAME"]),
 ])
 def test_bad_input_gets_one_clear_error(cli, tmp_path, args, needles):

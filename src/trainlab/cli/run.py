@@ -116,8 +116,8 @@ def run(name: str | None, settings: tuple[str, ...], quick: bool, seeds: int | N
             raise click.BadParameter(f"{name}: {err}", param_hint="'--set'") from None
     if seeds is not None:
         if "seeds" not in experiment.defaults:
-            raise click.BadParameter(f"{name} takes no seeds (it is deterministic, or takes one 'seed': "
-                                     "use --set seed=N)", param_hint="'--seeds'")
+            why = "it takes one seed: use --set seed=N" if "seed" in experiment.defaults else "it is deterministic"
+            raise click.BadParameter(f"{name} takes no number of seeds ({why})", param_hint="'--seeds'")
         overrides["seeds"] = seeds
     try:
         experiment.resolve(overrides, quick)
