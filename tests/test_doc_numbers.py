@@ -47,6 +47,6 @@ def test_a_missing_key_or_results_file_is_named():
 
 @pytest.mark.parametrize(("value", "spec", "text"), [
     (4.939e-06, ".2g", "4.9e-6"), (1.5e-13, ".2g", "1.5e-13"), (2.5e12, ".2e", "2.50e12"), (0.281, ".3f", "0.281"),
-    (12, "d", "12"), ([0.3338, 0.0262], ".3g", "0.334, 0.0262")])
+    (12, "d", "12"), ([0.3338, 0.0262], ".3g", "0.334, 0.0262"), ([603, None], "d", "603, -")])
 def test_format_drops_the_exponents_leading_zero_and_joins_lists(value, spec, text):
     assert format_value(value, spec) == text

@@ -40,8 +40,11 @@ MARKER = re.compile(r"<!--r (?P<name>[\w-]+)\|(?P<key>[^|]+)\|(?P<spec>[^>]*)-->
 def format_value(value: Any, spec: str) -> str:
     """``value`` in format ``spec``, exponents without a leading zero (``1.5e-13``, ``4.9e-6``).
 
-    A list (per-seed values) is each item in ``spec``, joined by ``", "``.
+    A list (per-seed values) is each item in ``spec``, joined by ``", "``; ``None`` (not
+    reached, not measured) is ``-``.
     """
+    if value is None:
+        return "-"
     if isinstance(value, list):
         return ", ".join(format_value(v, spec) for v in value)
     text = format(value, spec) if spec else str(value)
