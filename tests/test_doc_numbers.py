@@ -38,6 +38,14 @@ def test_a_stale_number_is_found_and_rewritten(tmp_path):
     assert main(["--check", str(tmp_path)]) == 0
 
 
+def test_an_index_picks_one_item_of_a_list():
+    results = {"demo": {"steps": [55.0, 465.5, None]}}
+    assert rewrite("<!--r demo|steps[1]|.0f-->0<!--/r-->", results) == "<!--r demo|steps[1]|.0f-->466<!--/r-->"
+    assert rewrite("<!--r demo|steps[2]|.0f-->0<!--/r-->", results) == "<!--r demo|steps[2]|.0f-->-<!--/r-->"
+    with pytest.raises(KeyError, match="'steps' has no item 3"):
+        rewrite("<!--r demo|steps[3]|g-->1<!--/r-->", results)
+
+
 def test_a_missing_key_or_results_file_is_named():
     with pytest.raises(KeyError, match="no key 'nope'"):
         rewrite("<!--r demo|nope|g-->1<!--/r-->", {"demo": {"loss": 1.0}})

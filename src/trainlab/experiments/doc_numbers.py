@@ -6,7 +6,8 @@ when the markdown is rendered) naming the experiment, the results key and a form
     a training MSE of <!--r overfit|large.train_loss|.2g-->4.9e-6<!--/r-->
 
 and its value comes from ``docs/results/overfit.json`` (the ``results.json`` that
-``trainlab run overfit --out DIR`` writes, copied there by ``make docs``). ``rewrite``
+``trainlab run overfit --out DIR`` writes, copied there by ``make docs``); a key
+``KEY[i]`` picks item ``i`` of a list (one seed, one frequency). ``rewrite``
 puts the current values in; ``stale`` lists the markers whose text differs (the docs
 test fails on any). Formats are Python format specs; exponents lose their leading
 zero (``4.9e-06`` -> ``4.9e-6``).
@@ -56,12 +57,22 @@ def markers(text: str) -> list[tuple[str, str, str, str]]:
     return [(m["name"], m["key"], m["spec"], m["shown"]) for m in MARKER.finditer(text)]
 
 
+INDEX = re.compile(r"^(?P<key>.+)\[(?P<i>\d+)\]$")  # "learned_step_mean[2]": one item of a list
+
+
 def _value(results: Mapping[str, Mapping[str, Any]], name: str, key: str, spec: str) -> str:
     if name not in results:
         raise KeyError(f"no results file for experiment {name!r} (docs/results/{name}.json)")
-    if key not in results[name]:
+    index = INDEX.match(key)
+    whole = index["key"] if index and key not in results[name] else key
+    if whole not in results[name]:
         raise KeyError(f"docs/results/{name}.json has no key {key!r}")
-    return format_value(results[name][key], spec)
+    value = results[name][whole]
+    if whole != key:
+        if not isinstance(value, list) or int(index["i"]) >= len(value):
+            raise KeyError(f"docs/results/{name}.json: {whole!r} has no item {index['i']}")
+        value = value[int(index["i"])]
+    return format_value(value, spec)
 
 
 def rewrite(text: str, results: Mapping[str, Mapping[str, Any]]) -> str:
