@@ -4,11 +4,12 @@
 #   make test   creates .venv, installs trainlab with test tools (and, as root, Debian's chromium for the
 #               browser test of the HTML report when no Chromium is on PATH), runs the tests
 #   make peer   runs PyTorch's own optimizer tests against trainlab (needs ../shared beside the clone)
+#   make docs   reruns (full presets) every experiment the docs quote and rewrites the numbers in docs/*.md
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser peer bench clean
+.PHONY: run test browser peer bench docs clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +35,14 @@ test: $(STAMP) browser
 peer: $(STAMP)
 	@test -x ../shared/peer/pytorch/run.sh || { echo "no peer suite at ../shared/peer/pytorch"; exit 1; }
 	../shared/peer/pytorch/run.sh
+
+# each docs/results/NAME.json is the results.json of `trainlab run NAME` (full preset)
+docs: $(STAMP)
+	@for name in $$(ls docs/results | sed -n 's/\.json$$//p'); do \
+	  MPLBACKEND=Agg $(VENV)/bin/trainlab run $$name --out build/docs/$$name || exit 1; \
+	  cp build/docs/$$name/results.json docs/results/$$name.json; \
+	done
+	$(PY) -m trainlab.experiments.doc_numbers docs
 
 bench: $(STAMP)
 	$(PY) benchmarks/optim_step.py

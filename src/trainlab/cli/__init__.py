@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "report": "trainlab.cli.report:report",
     "sweep": "trainlab.cli.sweep:sweep",
     "doctor": "trainlab.cli.doctor:doctor",
+    "run": "trainlab.cli.run:run",
 }
 
 
@@ -69,5 +70,7 @@ def main() -> None:
       trainlab report runs --out report.html   # one self-contained HTML page of the runs
       trainlab sweep --optimizers sgd,adam --lr-grid 1e-3,1e-2 --seeds 0,1 --out runs/s
       trainlab doctor runs/d             # why the run trained as it did, and what to change
+      trainlab run --list                # every lecture demonstration by name
+      trainlab run overfit --out runs/overfit
     """
     os.environ.setdefault("MPLBACKEND", "Agg")

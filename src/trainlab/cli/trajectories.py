@@ -13,7 +13,7 @@ from trainlab import problems
 from trainlab.cli.errors import library_errors
 from trainlab.cli.progress import Progress
 from trainlab.constraints import InvalidArgument
-from trainlab.experiments.lab import DEMOS
+from trainlab.experiments import registry as experiments
 from trainlab.optim import registry
 from trainlab.problems.runner import run_together, summarize
 from trainlab.problems.settings import key_of, lecture_runs, lecture_setting, problem_settings
@@ -97,8 +97,9 @@ def _fmt(v: float) -> str:
               help="Output folder (default: runs/trajectories/PROBLEM).")
 @click.option("--frames", type=click.IntRange(2, 1000), default=120, show_default=True, help="GIF frames.")
 @click.option("--no-gif", is_flag=True, help="Skip the animation.")
-@click.option("--demo", type=click.Choice(sorted(DEMOS)), default=None,
-              help="Run one lecture demonstration instead (its numbers and figures; other options ignored).")
+@click.option("--demo", type=click.Choice(experiments.names("lab")), default=None,
+              help="Run one lecture demonstration instead (its numbers and figures; other options ignored; "
+                   "the same as trainlab run NAME).")
 @click.option("--list", "list_", is_flag=True, help="List problems and optimizers and exit.")
 def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, ...], optimizers: str,
                  steps: int | None, tol: float | None, lrs: tuple[str, ...], noise: float, seed: int,
@@ -124,7 +125,7 @@ def trajectories(problem: str, problem_arg: tuple[str, ...], starts: tuple[str, 
         _list(console)
         return
     if demo is not None:
-        _demo(console, demo, out)
+        _demo(console, demo, out or Path("runs") / "lab" / demo, default=out is None)
         return
     try:
         prob = problems.get(problem, **_problem_kwargs(problem_arg))
@@ -177,20 +178,21 @@ def _recorded(folder: Path, default: bool, name: str, config: dict):
                       notify=lambda text: click.echo(f"note: {text}", err=True))
 
 
-def _demo(console: Console, name: str, out: Path | None) -> None:
-    folder = out or Path("runs") / "lab" / name
-    with Progress(console, f"running the {name} demonstration"):
-        result = DEMOS[name]()
-        with library_errors(), _recorded(folder, out is None, f"demo-{name}", {"demo": name}) as run:
-            written = result.plot(folder)
-            run.metrics.update(result.summary())
+def _demo(console: Console, name: str, out: Path, default: bool = False) -> None:
+    from trainlab.experiments.execute import execute
+
+    with Progress(console, f"running the {name} demonstration"), library_errors(), \
+            _recorded(out, default, f"demo-{name}", {"demo": name}) as run:
+        done = execute(name, out)
+        run.metrics.update(done.outcome.results)
     table = Table(title=f"lecture demonstration: {name}")
     table.add_column("run", no_wrap=True)
     table.add_column("result")
-    for key, value in result.summary().items():
-        table.add_row(key, value)
+    for key, value in done.outcome.results.items():
+        if key.startswith("summary."):
+            table.add_row(key.removeprefix("summary."), str(value))
     console.print(table)
-    for path in written:
+    for path in [*done.outcome.figures, out / "results.json"]:
         console.print(f"wrote {path}")
 
 

@@ -105,12 +105,12 @@ def run_edge_of_stability(rates: tuple[float, ...] = RATES, steps: int = 800, ev
     return EdgeOfStabilityResult(tuple(rates), curvatures, losses)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=800)
     parser.add_argument("--every", type=int, default=20)
     parser.add_argument("--out", default="docs/figures/hessian")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     result = run_edge_of_stability(steps=args.steps, every=args.every)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     summary = {"steps": args.steps, "every": args.every, "rates": result.summary()}

@@ -1,7 +1,10 @@
-"""The lab's lecture demonstrations by name (``trainlab trajectories --demo NAME``).
+"""The lab's lecture demonstrations by name, as plain functions.
 
 Each entry runs one demonstration with its lecture defaults and returns a result
 with ``summary()`` (the numbers behind the claim) and ``plot(out)`` (its figures).
+The command line (``trainlab trajectories --demo NAME``, ``trainlab run NAME``) runs
+them through the experiments registry (``trainlab.experiments.entries_lab``), which
+adds their parameters, presets and results files.
 
 ======================  ===============================================
 name                    figure(s)
