@@ -18,6 +18,17 @@ After each epoch the whole training and validation splits are evaluated in
 ``eval`` mode (``train_loss``, ``val_loss`` and each metric); ``History`` keeps
 these and, per step, the batch loss, learning rate, gradient norm and time.
 
+The loop adds little to the optimizer's own work (``benchmarks/trainer_overhead.py``
+measures it against a plain torch loop): only the callback hooks that are
+overridden are called; the gradient norm stays a tensor until the epoch ends
+(or a callback's ``on_step_end`` reads it); a model whose forward provably ignores
+``train``/``eval`` mode (``trainlab.train.evaluation.mode_free``) is never switched;
+and in a full-batch run of such a model without ``penalty``, ``augment`` or
+``sampler``, the epoch's evaluation of the training split *is* the next step's
+forward pass, so that pass is run once and kept (see
+``trainlab.train.evaluation.ReusableForward``). The History is the same either way.
+The loss is read once per step: the run stops at the step where it turns non-finite.
+
 A run stops when all ``epochs`` are done (``stop_reason="completed"``), when a
 callback calls ``trainer.stop`` (``"early_stopping"``, ``"non_finite"``), or when
 the loss becomes NaN or infinite without a ``NaNGuard`` (``"diverged"``);
@@ -44,7 +55,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -53,19 +63,15 @@ import torch
 from torch import Tensor, nn
 
 from trainlab.constraints import BOOL, POSITIVE_INT, Optional, Satisfies, check, fail
-from trainlab.train.descent import batch_order
 from trainlab.train.callbacks.base import Callback, CallbackList
-from trainlab.train.checkpoint import (
-    CheckpointError,
-    CorruptCheckpoint,
-    load_checkpoint,
-    model_signature,
-    resolve_checkpoint,
-)
+from trainlab.train.checkpoint import load_checkpoint, resolve_checkpoint
 from trainlab.train.data import TensorPair, as_pair, fingerprint
+from trainlab.train.descent import batch_order
+from trainlab.train.evaluation import ReusableForward, evaluate_split, mode_free
 from trainlab.train.history import History
 from trainlab.train.losses import resolve_loss, resolve_metric
-from trainlab.train.rng import SEED, capture_rng, check_rng, restore_rng
+from trainlab.train.rng import SEED
+from trainlab.train.trainer_state import restore_trainer, trainer_state
 
 __all__ = ["Trainer"]
 
@@ -157,7 +163,12 @@ class Trainer:
         self.train_data: TensorPair | None = None
         self.val_data: TensorPair | None = None
         self._elapsed, self._session_start = 0.0, None
-        self._fingerprint: str | None = None
+        self.data_fingerprint: str | None = None
+        self._mode_free = False  # set per session: may the model skip train/eval switches?
+        self._reusable = ReusableForward()  # the epoch-end forward a full-batch step can reuse
+        self._parameters: list[Tensor] = []  # set per session, with the buffers in _tensors
+        self._tensors: list[Tensor] = []
+        self._full_batch: list[Tensor] | None = None  # the one batch of a full-batch epoch
 
     # -- public API ---------------------------------------------------------------
     def fit(self, train: Any, val: Any = None) -> History:
@@ -220,33 +231,29 @@ class Trainer:
         """Loss and metrics of the model on ``data`` in ``eval`` mode (keys ``prefix_loss``...)."""
         return self._evaluate(as_pair(data, "Trainer.evaluate", "data", self._device_dtype()), prefix)
 
-    @torch.no_grad()
     def _evaluate(self, pair: TensorPair, prefix: str) -> dict[str, float]:
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            pred = self.model(pair.x)
-            out = {"loss": float(self.loss_fn(pred, pair.y))}
-            out.update({name: float(fn(pred, pair.y)) for name, fn in self.metrics.items()})
-        finally:
-            self.model.train(was_training)
-        return {f"{prefix}_{k}" if prefix else k: v for k, v in out.items()}
+        return evaluate_split(self.model, self.loss_fn, self.metrics, pair, prefix,
+                              switch_mode=not mode_free(self.model))
 
     # -- the loop -----------------------------------------------------------------
     def _run(self) -> History:
         self._session_start = time.perf_counter()
         self.model.train()
+        self._mode_free = mode_free(self.model)
+        self._parameters = list(self.model.parameters())  # the tensors the optimizer updates
+        self._tensors = [*self._parameters, *self.model.buffers()]
         self.callbacks.on_fit_start(self)
         while self.epoch < self.epochs and not self.should_stop:
             if self.order is None:
-                n = len(self.train_data.x)
-                self.order = [torch.as_tensor(b) for b in batch_order(n, self.batch_size, self.data_rng)]
+                self.order = self._epoch_batches()
                 self.batch_index = 0
                 self.callbacks.on_epoch_start(self)
             while self.batch_index < len(self.order) and not self.should_stop:
                 self._step(self.order[self.batch_index])
             if self.batch_index >= len(self.order):
                 self._end_epoch()
+        self._reusable.clear()
+        self.history.flush()
         self.stop("completed", f"ran all {self.epochs} epochs")
         self.finished = True
         self.callbacks.on_fit_end(self)
@@ -257,21 +264,26 @@ class Trainer:
         xb, yb = self._batch(idx)
         self.skip_step = False
         self.callbacks.on_step_start(self)
-        first: list[tuple[float, float]] = []
+        first: list[tuple[Tensor, Tensor | float]] = []
 
         def closure() -> Tensor:
             self.optimizer.zero_grad(set_to_none=True)
-            loss, total = self._losses(xb, yb)
+            kept = None if first else self._reusable.take(self._tensors)
+            loss, total = (kept, kept) if kept is not None else self._losses(xb, yb)
             total.backward()
             if not first:
-                first.append((float(loss.detach()), self._grad_norm()))
+                first.append((loss.detach(), self._grad_norm()))
             self.callbacks.on_after_backward(self, total)
             return total
 
         self.optimizer.step(closure)
-        loss, grad_norm = first[0] if first else (math.nan, math.nan)
+        self._reusable.clear()
+        loss = float(first[0][0]) if first else math.nan
+        grad_norm = first[0][1] if first else math.nan
         self.batch_index += 1
         self.global_step += 1
+        if self.callbacks.wants("on_step_end"):  # callbacks read floats
+            grad_norm = float(grad_norm)
         row = {"step": self.global_step, "epoch": self.epoch, "loss": loss, "lr": self.lr,
                "grad_norm": grad_norm, "time": self.elapsed}
         self.history.add_step(**row)
@@ -279,6 +291,15 @@ class Trainer:
         if not math.isfinite(loss) and not self.skip_step:
             self.stop("diverged", f"the training loss became {loss} at step {self.global_step} "
                       f"(epoch {self.epoch + 1}); {self.divergence_advice()}")
+
+    def _epoch_batches(self) -> list[Tensor]:
+        """The next epoch's batches of indices (a full batch draws nothing and is built once per session)."""
+        n = len(self.train_data.x)
+        if self.batch_size is None or self.batch_size >= n:
+            if self._full_batch is None or len(self._full_batch[0]) != n:
+                self._full_batch = [torch.as_tensor(b) for b in batch_order(n, None, self.data_rng)]
+            return self._full_batch
+        return [torch.as_tensor(b) for b in batch_order(n, self.batch_size, self.data_rng)]
 
     def _losses(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         """The data loss of a batch, and the training loss (plus ``penalty``) that is minimized."""
@@ -300,11 +321,13 @@ class Trainer:
         return xb, yb
 
     def _end_epoch(self) -> None:
+        self.history.flush()
         logs: dict[str, float] = {"epoch": self.epoch + 1, "step": self.global_step}
         if self.eval_train:
-            logs.update(self._evaluate(self.train_data, "train"))
+            logs.update(self._evaluate_train())
         if self.val_data is not None:
-            logs.update(self._evaluate(self.val_data, "val"))
+            logs.update(evaluate_split(self.model, self.loss_fn, self.metrics, self.val_data, "val",
+                                       switch_mode=not self._mode_free))
         if self.penalty is not None:
             logs["penalty"] = self._penalty_value()
         logs.update(lr=self.lr, time=self.elapsed)
@@ -319,16 +342,37 @@ class Trainer:
             self.stop("diverged", f"the training loss is {logs['train_loss']} after epoch {logs['epoch']}; "
                       f"{self.divergence_advice()}")
 
+    def _evaluate_train(self) -> dict[str, float]:
+        """The epoch's training-split scores; kept as the next step's forward pass when that is exact."""
+        if self.reuses_forward and self.epoch + 1 < self.epochs and not self.should_stop:
+            return self._reusable.evaluate(self.model, self._tensors, self.loss_fn, self.metrics, self.train_data, "train")
+        return evaluate_split(self.model, self.loss_fn, self.metrics, self.train_data, "train",
+                              switch_mode=not self._mode_free)
+
+    @property
+    def reuses_forward(self) -> bool:
+        """True when the epoch's training-split evaluation equals the next step's forward pass.
+
+        It does when each epoch is one batch holding the whole split in order (full batch),
+        the batch is used as it is (no ``sampler``, no ``augment``), the minimized loss is
+        the data loss (no ``penalty``) and the model's forward ignores its mode.
+        """
+        one_batch = self.batch_size is None or (self.train_data is not None and self.batch_size >= len(self.train_data.x))
+        return (one_batch and self.sampler is None and self.augment is None and self.penalty is None
+                and self._mode_free)
+
     @torch.no_grad()
     def _penalty_value(self) -> float:
         """The penalty at the current weights on the whole training split, in ``eval`` mode."""
         was_training = self.model.training
-        self.model.eval()
+        if not self._mode_free:
+            self.model.eval()
         try:
             out = self.model(self.train_data.x)
             return float(self.penalty(self.model, out, self.train_data.y))
         finally:
-            self.model.train(was_training)
+            if not self._mode_free:
+                self.model.train(was_training)
 
     def divergence_advice(self) -> str:
         """What to do about a diverging run, naming only the guards this run does not have yet."""
@@ -337,11 +381,12 @@ class Trainer:
         missing = [name for name in ("GradientClipping", "NaNGuard") if name not in present]
         return advice + (f", or add {' or '.join(missing)}" if missing else "")
 
-    def _grad_norm(self) -> float:
-        grads = [p.grad.detach() for p in self.model.parameters() if p.grad is not None]
+    def _grad_norm(self) -> Tensor | float:
+        """The global L2 norm of the gradients, as a tensor (NaN when no parameter has one)."""
+        grads = [p.grad.detach() for p in self._parameters if p.grad is not None]
         if not grads:
             return math.nan
-        return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+        return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
 
     # -- data -----------------------------------------------------------------------
     def _device_dtype(self) -> tuple[torch.device, torch.dtype]:
@@ -351,65 +396,18 @@ class Trainer:
     def _bind(self, train: Any, val: Any) -> None:
         self.train_data = as_pair(train, "Trainer.fit", "train", self._device_dtype())
         self.val_data = None if val is None else as_pair(val, "Trainer.fit", "val", self._device_dtype())
-        self._fingerprint = fingerprint(self.train_data, self.val_data)
+        self.data_fingerprint = fingerprint(self.train_data, self.val_data)
+        self._reusable.clear()
 
     # -- checkpoints ----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Everything a checkpoint holds (see ``trainlab.train.checkpoint``)."""
-        return {
-            "signature": model_signature(self.model),
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "optimizer_type": type(self.optimizer).__name__,
-            "callbacks": self.callbacks.state_dict(),
-            "rng": capture_rng(self.data_rng),
-            "augment_rng": self.augment_rng.get_state(),
-            "position": {"epoch": self.epoch, "batch_index": self.batch_index, "global_step": self.global_step,
-                         "order": self.order},
-            "history": self.history.state_dict(),
-            "trainer": {"epochs": self.epochs, "batch_size": self.batch_size, "seed": self.seed,
-                        "lr_scale": self.lr_scale, "should_stop": self.should_stop, "finished": self.finished,
-                        "elapsed": self.elapsed, "data": self._fingerprint},
-            "extra": self.extra,
-        }
+        """Everything a checkpoint holds (see ``trainlab.train.trainer_state``)."""
+        return trainer_state(self)
 
     def load_state_dict(self, state: dict[str, Any], source: str = "checkpoint") -> None:
         """Restore a ``state_dict``; every check runs before anything is changed."""
-        cfg = state["trainer"]
-        if state["optimizer_type"] != type(self.optimizer).__name__:
-            raise CheckpointError(f"{source} was written with optimizer {state['optimizer_type']}, "
-                                  f"this Trainer has {type(self.optimizer).__name__}.")
-        if cfg["batch_size"] != self.batch_size:
-            raise CheckpointError(f"{source} was written with batch_size={cfg['batch_size']}, "
-                                  f"this Trainer has batch_size={self.batch_size}.")
-        if self._fingerprint is not None and cfg["data"] not in (None, self._fingerprint):
-            raise CheckpointError(f"{source} was written for different data (the training or "
-                                  "validation values differ); resume with the data it was trained on.")
-        try:
-            check_rng(state["rng"], self.data_rng)
-            if "augment_rng" in state:
-                torch.Generator().set_state(state["augment_rng"])
-        except (ValueError, TypeError, OverflowError, KeyError, RuntimeError, AttributeError) as err:
-            raise CorruptCheckpoint(f"{source}: its random-number state is damaged ({err}).") from None
-        self.model.load_state_dict(state["model"])
-        try:
-            self.optimizer.load_state_dict(state["optimizer"])
-        except (ValueError, KeyError, RuntimeError) as err:
-            raise CheckpointError(f"{source}: the optimizer state does not fit this optimizer ({err}).") from None
-        unmatched = self.callbacks.load_state_dict(state["callbacks"])
-        if unmatched:
-            warnings.warn(f"{source} holds state for callbacks this Trainer lacks: {unmatched}; "
-                          "the resumed run may differ from an uninterrupted one.", stacklevel=2)
-        restore_rng(state["rng"], self.data_rng)
-        if "augment_rng" in state:  # checkpoints from before augmentation have none
-            self.augment_rng.set_state(state["augment_rng"])
-        pos = state["position"]
-        self.epoch, self.batch_index, self.global_step = pos["epoch"], pos["batch_index"], pos["global_step"]
-        self.order = pos["order"]
-        self.history.load_state_dict(state["history"])
-        self.lr_scale, self.should_stop = float(cfg["lr_scale"]), bool(cfg["should_stop"])
-        self.finished, self._elapsed = bool(cfg["finished"]), float(cfg["elapsed"])
-        self.extra = dict(state.get("extra", {}))
+        restore_trainer(self, state, source)
+        self._reusable.clear()
 
     def __repr__(self) -> str:
         bs = "full batch" if self.batch_size is None else f"batch_size={self.batch_size}"

@@ -1,0 +1,133 @@
+"""The Trainer's end-of-epoch evaluation, and the forward pass it can hand to the next step.
+
+``evaluate_split`` computes the loss and metrics of a model on one split without
+gradients, in ``eval`` mode. Switching a model to ``eval`` and back walks every
+submodule, which costs as much as the forward pass of a small net; it is skipped
+when ``mode_free(model)`` proves the switch changes nothing.
+
+``mode_free(model)`` is true only when every submodule's forward provably ignores
+``training``: the layer types listed in ``MODE_FREE_LAYERS`` (linear layers,
+pointwise activations, reshapes) and plain containers (``Sequential``,
+``ModuleList``, ``ModuleDict`` and subclasses that override neither ``forward``
+nor ``train``, such as ``trainlab.nn.MLP``), with no forward hooks and no
+``forward`` set on an instance. Dropout,
+batch normalization and every module of unknown type make it false.
+
+``ReusableForward``: in a full-batch run the next step's loss is the loss of the
+whole training split at the current weights, which is exactly what the epoch's
+evaluation has just computed when the model is mode-free. The evaluation then runs
+that forward pass with gradients and keeps it; the next step's closure takes it
+instead of running the forward pass again, provided no parameter or buffer changed
+in between (each tensor's version counter and storage are compared; the tensors are
+those the model held when training started, the ones its optimizer updates). The
+values are those of a fresh forward pass: same inputs, same kernels.
+
+Example:
+    >>> import torch
+    >>> from trainlab.nn import MLP
+    >>> mode_free(MLP([1, 8, 1])), mode_free(MLP([1, 8, 1], dropout=0.5)), mode_free(torch.nn.BatchNorm1d(3))
+    (True, False, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+from torch import Tensor, nn
+from torch.nn.modules import module as _module
+
+from trainlab.train.data import TensorPair
+
+__all__ = ["MODE_FREE_LAYERS", "ReusableForward", "evaluate_split", "mode_free"]
+
+MODE_FREE_LAYERS: frozenset[type[nn.Module]] = frozenset({
+    nn.Linear, nn.Bilinear, nn.Identity, nn.Flatten, nn.Unflatten,
+    nn.ReLU, nn.ReLU6, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU,
+    nn.Mish, nn.Softplus, nn.Softsign, nn.Tanhshrink, nn.Hardtanh, nn.Hardsigmoid, nn.Hardswish,
+    nn.LogSigmoid, nn.PReLU, nn.Softmax, nn.LogSoftmax,
+})
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+
+
+def _plain_container(m: nn.Module) -> bool:
+    base = next((c for c in _CONTAINERS if isinstance(m, c)), None)
+    return base is not None and type(m).forward is base.forward and type(m).train is nn.Module.train
+
+
+def mode_free(model: nn.Module) -> bool:
+    """True when ``model(x)`` is provably the same in ``train`` and ``eval`` mode (see the module docstring)."""
+    if _module._global_forward_hooks or _module._global_forward_pre_hooks:
+        return False
+    for m in model.modules():
+        if m._forward_hooks or m._forward_pre_hooks or "forward" in vars(m):
+            return False
+        if type(m) not in MODE_FREE_LAYERS and not _plain_container(m):
+            return False
+    return True
+
+
+def _scores(loss: Tensor, pred: Tensor, y: Tensor, metrics: Mapping[str, Callable[..., float]],
+            prefix: str) -> dict[str, float]:
+    pre = f"{prefix}_" if prefix else ""
+    out = {f"{pre}loss": float(loss)}
+    for name, fn in metrics.items():
+        out[f"{pre}{name}"] = float(fn(pred, y))
+    return out
+
+
+@torch.no_grad()
+def evaluate_split(model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor],
+                   metrics: Mapping[str, Callable[..., float]], pair: TensorPair, prefix: str = "",
+                   *, switch_mode: bool = True) -> dict[str, float]:
+    """Loss and metrics of ``model`` on ``pair`` in ``eval`` mode, keys ``<prefix>_loss``, ``<prefix>_<metric>``.
+
+    ``switch_mode=False`` leaves the mode alone (for models that are ``mode_free``).
+    """
+    was_training = model.training
+    if switch_mode:
+        model.eval()
+    try:
+        pred = model(pair.x)
+        return _scores(loss_fn(pred, pair.y), pred, pair.y, metrics, prefix)
+    finally:
+        if switch_mode:
+            model.train(was_training)
+
+
+def _versions(tensors: Sequence[Tensor]) -> tuple[tuple[int, int], ...]:
+    return tuple((t._version, t.data_ptr()) for t in tensors)
+
+
+class ReusableForward:
+    """A forward pass on the full training split, kept (with its graph) for the next step."""
+
+    def __init__(self) -> None:
+        self.loss: Tensor | None = None
+        self._versions: tuple[tuple[int, int], ...] = ()
+
+    def evaluate(self, model: nn.Module, tensors: Sequence[Tensor], loss_fn: Callable[[Tensor, Tensor], Tensor],
+                 metrics: Mapping[str, Callable[..., float]], pair: TensorPair, prefix: str) -> dict[str, float]:
+        """``evaluate_split`` of a ``mode_free`` model, keeping the loss's graph for ``take``.
+
+        ``tensors``: the model's parameters and buffers, whose versions ``take`` compares.
+        """
+        if torch.is_grad_enabled():  # as in a training loop: no context to enter
+            pred = model(pair.x)
+            loss = loss_fn(pred, pair.y)
+        else:
+            with torch.enable_grad():
+                pred = model(pair.x)
+                loss = loss_fn(pred, pair.y)
+        self.loss, self._versions = loss, _versions(tensors)
+        return _scores(loss.detach(), pred.detach(), pair.y, metrics, prefix)
+
+    def take(self, tensors: Sequence[Tensor]) -> Tensor | None:
+        """The kept loss if none of ``tensors`` changed since it was computed, else ``None``."""
+        loss, self.loss = self.loss, None
+        if loss is None or _versions(tensors) != self._versions:
+            return None
+        return loss
+
+    def clear(self) -> None:
+        self.loss = None
