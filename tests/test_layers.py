@@ -26,7 +26,7 @@ ROOT = SRC / "trainlab"
 
 # From the bottom; a package may import its own layer and the layers below it.
 LAYERS: list[tuple[str, ...]] = [
-    ("constraints", "constrained", "atomic", "deprecation"),  # constrained: the checking mixin (arriving)
+    ("constraints", "constrained", "atomic", "deprecation", "threads"),  # constrained: the checking mixin (arriving)
     ("optim", "schedules", "reference", "init"),  # math; init: weight initializers (arriving)
     ("data", "nn", "regularize"),
     ("train",),
