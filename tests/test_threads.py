@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from trainlab.cli import COMMAND_WORK, apply_threads, main
 from trainlab.constraints import InvalidArgument
-from trainlab.threads import ENV, WORK_PER_THREAD, choose_threads, forward_work, thread_setting
+from trainlab.threads import ENV, WORK_PER_THREAD, choose_threads, forward_work, free_cores, thread_setting
 
 
 @pytest.fixture
@@ -73,3 +73,11 @@ def test_the_command_line_rejects_bad_values_with_a_message(keep_threads, monkey
     monkeypatch.delenv(ENV, raising=False)
     result = CliRunner().invoke(main, [*args, "schedules", "list"], env=env)
     assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output
+
+
+def test_free_cores_leave_out_the_busy_ones(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    monkeypatch.setattr("os.getloadavg", lambda: (5.5, 0.0, 0.0))
+    assert free_cores() == 3 and choose_threads(100 * WORK_PER_THREAD) == 3
+    monkeypatch.setattr("os.getloadavg", lambda: (30.0, 0.0, 0.0))
+    assert free_cores() == 1 and choose_threads(100 * WORK_PER_THREAD) == 1

@@ -5,9 +5,11 @@ split costs more than it saves, and on a machine whose cores are busy with other
 work a second thread waits for a core: a small training run can slow down ten-fold
 (``benchmarks/threads.py`` measures it). The rule:
 
-* ``choose_threads(work, cores)``: one thread below ``WORK_PER_THREAD`` multiply-adds
-  per forward pass (``forward_work`` estimates them for a stack of linear layers),
-  then one more thread per ``WORK_PER_THREAD``, at most ``cores``;
+* ``choose_threads(work, cores)``: one thread below ``2 * WORK_PER_THREAD``
+  multiply-adds per forward pass (``forward_work`` estimates them for a stack of
+  linear layers), then one thread per ``WORK_PER_THREAD``, at most ``cores``, by
+  default the cores other work leaves free (``free_cores``: the core count less
+  the one-minute load average, at least 1);
 * an explicit count wins: ``--threads N`` on the command line, else the environment
   variable ``TRAINLAB_THREADS``, else the rule (``thread_setting`` resolves this
   order and checks the value: an int >= 1);
@@ -32,7 +34,7 @@ from collections.abc import Mapping, Sequence
 
 from trainlab.constraints import POSITIVE_INT, check
 
-__all__ = ["ENV", "WORK_PER_THREAD", "choose_threads", "forward_work", "set_threads", "thread_setting"]
+__all__ = ["ENV", "WORK_PER_THREAD", "choose_threads", "forward_work", "free_cores", "set_threads", "thread_setting"]
 
 ENV = "TRAINLAB_THREADS"
 # Multiply-adds of one forward pass that make a second thread pay off on an idle machine
@@ -45,9 +47,22 @@ def forward_work(widths: Sequence[int], rows: int) -> int:
     return rows * sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
 
 
+def free_cores() -> int:
+    """Cores not busy with other work: the core count less the one-minute load average, at least 1."""
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (OSError, AttributeError):  # no load average on this system
+        busy = 0.0
+    return max(1, cores - int(busy))
+
+
 def choose_threads(work: int, cores: int | None = None) -> int:
-    """Threads for ``work`` multiply-adds per pass: 1 below ``2 * WORK_PER_THREAD``, then one per ``WORK_PER_THREAD``."""
-    cores = cores or os.cpu_count() or 1
+    """Threads for ``work`` multiply-adds per pass: 1 below ``2 * WORK_PER_THREAD``, then one per ``WORK_PER_THREAD``.
+
+    At most ``cores`` (default ``free_cores()``).
+    """
+    cores = cores or free_cores()
     if work < 2 * WORK_PER_THREAD:
         return 1
     return max(1, min(cores, work // WORK_PER_THREAD))
