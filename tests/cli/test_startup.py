@@ -56,3 +56,8 @@ def test_the_help_text_is_what_click_writes_from_the_commands_themselves():
     eager = click.Group(name=main.name, commands={n: _command(n) for n in COMMANDS}, params=main.params,
                         help=main.help, context_settings=main.context_settings)
     assert lazy == CliRunner().invoke(eager, ["--help"], terminal_width=80, prog_name=main.name).output
+
+
+def test_the_training_library_leaves_figures_and_console_libraries_until_used():
+    assert imported_after("import trainlab.train, trainlab.report.history") & {"matplotlib", "rich", "scipy",
+                                                                                "sklearn"} == set()
