@@ -18,9 +18,12 @@ whole training split at the current weights, which is exactly what the epoch's
 evaluation has just computed when the model is mode-free. The evaluation then runs
 that forward pass with gradients and keeps it; the next step's closure takes it
 instead of running the forward pass again, provided no parameter or buffer changed
-in between (each tensor's version counter and storage are compared; the tensors are
-those the model held when training started, the ones its optimizer updates). The
-values are those of a fresh forward pass: same inputs, same kernels.
+in between: their values are compared with a copy taken with the forward pass
+(version counters would miss a write through ``p.data``; one flat copy costs a
+pass over the parameters, far less than the forward pass over every row it saves).
+The tensors are those the model held when training started, the ones its
+optimizer updates. The values are those of a fresh forward pass: same inputs,
+same kernels.
 
 Example:
     >>> import torch
@@ -95,8 +98,17 @@ def evaluate_split(model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor]
             model.train(was_training)
 
 
-def _versions(tensors: Sequence[Tensor]) -> tuple[tuple[int, int], ...]:
-    return tuple((t._version, t.data_ptr()) for t in tensors)
+def _snapshot(tensors: Sequence[Tensor]) -> list[Tensor]:
+    """The values of ``tensors``: one flat copy when they share a device, else one copy each."""
+    flat = [t.detach().reshape(-1) for t in tensors]
+    if len({(t.device, t.dtype) for t in flat}) == 1:
+        return [torch.cat(flat)]
+    return [t.clone() for t in flat]
+
+
+def _unchanged(tensors: Sequence[Tensor], snapshot: list[Tensor]) -> bool:
+    now = _snapshot(tensors)
+    return len(now) == len(snapshot) and all(torch.equal(a, b) for a, b in zip(now, snapshot, strict=True))
 
 
 class ReusableForward:
@@ -104,13 +116,13 @@ class ReusableForward:
 
     def __init__(self) -> None:
         self.loss: Tensor | None = None
-        self._versions: tuple[tuple[int, int], ...] = ()
+        self._snapshot: list[Tensor] = []
 
     def evaluate(self, model: nn.Module, tensors: Sequence[Tensor], loss_fn: Callable[[Tensor, Tensor], Tensor],
                  metrics: Mapping[str, Callable[..., float]], pair: TensorPair, prefix: str) -> dict[str, float]:
         """``evaluate_split`` of a ``mode_free`` model, keeping the loss's graph for ``take``.
 
-        ``tensors``: the model's parameters and buffers, whose versions ``take`` compares.
+        ``tensors``: the model's parameters and buffers, whose values ``take`` compares.
         """
         if torch.is_grad_enabled():  # as in a training loop: no context to enter
             pred = model(pair.x)
@@ -119,15 +131,15 @@ class ReusableForward:
             with torch.enable_grad():
                 pred = model(pair.x)
                 loss = loss_fn(pred, pair.y)
-        self.loss, self._versions = loss, _versions(tensors)
+        self.loss, self._snapshot = loss, _snapshot(tensors)
         return _scores(loss.detach(), pred.detach(), pair.y, metrics, prefix)
 
     def take(self, tensors: Sequence[Tensor]) -> Tensor | None:
         """The kept loss if none of ``tensors`` changed since it was computed, else ``None``."""
         loss, self.loss = self.loss, None
-        if loss is None or _versions(tensors) != self._versions:
+        if loss is None or not _unchanged(tensors, self._snapshot):
             return None
         return loss
 
     def clear(self) -> None:
-        self.loss = None
+        self.loss, self._snapshot = None, []
