@@ -60,12 +60,14 @@ def main(argv: list[str] | None = None) -> None:
             heavy[name] = modules
     floor = statistics.median(times["python -c pass"])
     rows = [{"command": name, "median_s": statistics.median(t), "min_s": min(t), "max_s": max(t),
-             "above_interpreter_s": statistics.median(t) - floor, "heavy_imports": heavy[name]} for name, t in times.items()]
+             "above_interpreter_s": statistics.median(t) - floor, "heavy_imports": heavy[name]}
+            for name, t in times.items()]
     print(f"{'command':18} {'median s':>9} {'min-max s':>13} {'above python':>13}  heavy modules imported")
     for r in rows:
         print(f"{r['command']:18} {r['median_s']:>9.3f} {r['min_s']:>6.3f}-{r['max_s']:<6.3f} "
               f"{r['above_interpreter_s']:>13.3f}  {r['heavy_imports'] or '-'}")
-    result = {"command": "python benchmarks/startup.py", "src": os.path.relpath(src), "repeats": args.repeats,
+    command = " ".join(["python benchmarks/startup.py", *(argv if argv is not None else sys.argv[1:])])
+    result = {"command": command, "src": os.path.relpath(src), "repeats": args.repeats,
               "load_average": list(os.getloadavg()), "rows": rows}
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     atomic_write_text(args.out, json.dumps(result, indent=1) + "\n")

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 
 import torch
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     for r in rows:
         print(f"{r['workload']:38} {r['work']:>10.3g} {r['chosen_threads']:>4} {r['one_thread_ms']:>11.3f} "
               f"{r['default_ms']:>13.3f} {r['ratio']:>6.2f} {r['ratio_min']:>5.2f}-{r['ratio_max']:.2f}")
-    result = {"command": "python benchmarks/threads.py", "torch": torch.__version__, "default_threads": default,
+    command = " ".join(["python benchmarks/threads.py", *(argv if argv is not None else sys.argv[1:])])
+    result = {"command": command, "torch": torch.__version__, "default_threads": default,
               "cores": os.cpu_count(), "load_average": list(load), "steps": args.steps, "repeats": args.repeats,
               "rows": rows}
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)

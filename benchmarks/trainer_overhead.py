@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
@@ -133,7 +134,9 @@ def main(argv: list[str] | None = None) -> None:
         batch = "full" if r["batch_size"] is None else r["batch_size"]
         print(f"{r['workload']:10} {batch!s:>6} {r['steps']:>6} {r['plain_us']:>14.1f} {r['trainer_us']:>16.1f} "
               f"{r['ratio']:>6.3f} {r['ratio_min']:>5.2f}-{r['ratio_max']:.2f}")
-    result = {"command": "OMP_NUM_THREADS=1 python benchmarks/trainer_overhead.py", "torch": torch.__version__,
+    given = argv if argv is not None else sys.argv[1:]
+    command = " ".join(["OMP_NUM_THREADS=1 python benchmarks/trainer_overhead.py", *given])
+    result = {"command": command, "torch": torch.__version__,
               "threads": torch.get_num_threads(), "load_average": list(os.getloadavg()), "rows": rows}
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     atomic_write_text(args.out, json.dumps(result, indent=1) + "\n")

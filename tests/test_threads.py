@@ -51,7 +51,8 @@ def test_bad_flag_values_get_the_one_template(bad):
 
 @pytest.mark.parametrize("bad", ["0", "two", "-3"])
 def test_bad_environment_values_get_the_one_template(bad):
-    with pytest.raises(InvalidArgument, match=rf"The '{ENV}' parameter of trainlab must be an int .* Got '?{bad}'? instead"):
+    says = rf"The '{ENV}' parameter of trainlab must be an int .* Got '?{bad}'? instead"
+    with pytest.raises(InvalidArgument, match=says):
         thread_setting(None, {ENV: bad}, work=1)
 
 

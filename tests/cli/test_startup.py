@@ -48,7 +48,8 @@ def _command(name: str) -> click.Command:
 def test_every_command_has_the_summary_its_own_help_gives(name):
     assert name in SUMMARIES, f"add {name!r} to trainlab.cli.SUMMARIES so that --help need not import it"
     for limit in (30, 45, 60, 150):
-        assert click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit) == _command(name).get_short_help_str(limit)
+        summary = click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit)
+        assert summary == _command(name).get_short_help_str(limit)
 
 
 def test_the_help_text_is_what_click_writes_from_the_commands_themselves():

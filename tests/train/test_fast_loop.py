@@ -23,7 +23,7 @@ from trainlab.train.history import History
 
 
 class Opaque(nn.Sequential):
-    """Same layers and values as an ``MLP``, but a ``forward`` of its own: the Trainer must assume it depends on the mode."""
+    """An ``MLP``'s layers and values, but a ``forward`` of its own: the Trainer must assume it reads the mode."""
 
     def forward(self, x):  # noqa: D102 - the point is only that it is overridden
         return super().forward(x)
@@ -123,7 +123,8 @@ class Decay(Callback):
 
 
 @pytest.mark.parametrize("callbacks", [
-    lambda: [Shrink()], lambda: [ShrinkData()], lambda: [Decay()], lambda: [EarlyStopping("train_loss", patience=2, min_delta=1e-3)]])
+    lambda: [Shrink()], lambda: [ShrinkData()], lambda: [Decay()],
+    lambda: [EarlyStopping("train_loss", patience=2, min_delta=1e-3)]])
 def test_callbacks_that_change_the_run_see_the_same_run_on_both_paths(callbacks):
     _, h_fast, m_fast = run(False, callbacks=callbacks(), epochs=40)
     _, h_slow, m_slow = run(True, callbacks=callbacks(), epochs=40)
@@ -132,7 +133,8 @@ def test_callbacks_that_change_the_run_see_the_same_run_on_both_paths(callbacks)
 
 
 @pytest.mark.parametrize("kw", [{"batch_size": 10}, {"eval_train": False},
-                                {"penalty": lambda model, out, y: 1e-3 * sum((p ** 2).sum() for p in model.parameters())}])
+                                {"penalty": lambda model, out, y: 1e-3 * sum((p ** 2).sum() for p in model.parameters())},
+                                ])
 def test_runs_the_kept_pass_cannot_serve_take_the_slow_path_and_agree(kw):
     fast, h_fast, _ = run(False, epochs=6, **kw)
     _, h_slow, _ = run(True, epochs=6, **kw)
@@ -173,3 +175,24 @@ def test_history_flushes_tensor_values_into_the_floats_it_would_have_held():
         ref.add_step(step=i + 1, epoch=0, loss=1.0, lr=0.1, grad_norm=float(g), time=0.0)
     assert h.steps == ref.steps and all(type(v) is float for v in h.steps["grad_norm"])
     assert all(torch.equal(h.state_dict()["steps"][c], ref.state_dict()["steps"][c]) for c in ref.steps)
+
+
+class ShiftFirst(torch.optim.Adam):
+    """Moves the parameters (through ``p.data``) before it evaluates the closure: not a torch.optim class."""
+
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.data.add_(1e-3)
+        return super().step(closure)
+
+
+def test_an_optimizer_that_moves_the_parameters_before_the_closure_gets_a_fresh_pass():
+    runs = []
+    for opaque in (False, True):
+        model = pair(opaque)
+        trainer = Trainer(model, ShiftFirst(model.parameters(), lr=1e-2), epochs=8)
+        runs.append((trainer, trainer.fit(data()), model))
+    assert runs[0][0]._watch and runs[0][0].reuses_forward
+    assert same_history(runs[0][1], runs[1][1])
+    assert all(torch.equal(p, q) for p, q in zip(runs[0][2].parameters(), runs[1][2].parameters(), strict=True))

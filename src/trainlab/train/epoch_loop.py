@@ -55,6 +55,9 @@ class EpochLoop:
         self._mode_free = mode_free(self.model)
         self._parameters = list(self.model.parameters())  # the tensors the optimizer updates
         self._tensors = [*self._parameters, *self.model.buffers()]
+        between = ("on_validation_end", "on_epoch_end", "on_epoch_start", "on_step_start")
+        self._watch = (any(self.callbacks.wants(h) for h in between)
+                       or not type(self.optimizer).__module__.startswith("torch.optim."))
         self.callbacks.on_fit_start(self)
         while self.epoch < self.epochs and not self.should_stop:
             if self.order is None:
@@ -158,7 +161,9 @@ class EpochLoop:
     def _evaluate_train(self) -> dict[str, float]:
         """The epoch's training-split scores; kept as the next step's forward pass when that is exact."""
         if self.reuses_forward and self.epoch + 1 < self.epochs and not self.should_stop:
-            return self._reusable.evaluate(self.model, self._tensors, self.loss_fn, self.metrics, self.train_data, "train")
+            watched = self._tensors if self._watch else None
+            return self._reusable.evaluate(self.model, watched, self.loss_fn, self.metrics,
+                                           self.train_data, "train")
         return evaluate_split(self.model, self.loss_fn, self.metrics, self.train_data, "train",
                               switch_mode=not self._mode_free)
 
@@ -170,7 +175,8 @@ class EpochLoop:
         the batch is used as it is (no ``sampler``, no ``augment``), the minimized loss is
         the data loss (no ``penalty``) and the model's forward ignores its mode.
         """
-        one_batch = self.batch_size is None or (self.train_data is not None and self.batch_size >= len(self.train_data.x))
+        n = None if self.train_data is None else len(self.train_data.x)
+        one_batch = self.batch_size is None or (n is not None and self.batch_size >= n)
         return (one_batch and self.sampler is None and self.augment is None and self.penalty is None
                 and self._mode_free)
 

@@ -22,7 +22,10 @@ in between: their values are compared with a copy taken with the forward pass
 (version counters would miss a write through ``p.data``; one flat copy costs a
 pass over the parameters, far less than the forward pass over every row it saves).
 The tensors are those the model held when training started, the ones its
-optimizer updates. The values are those of a fresh forward pass: same inputs,
+optimizer updates. When nothing can run between the two (no callback hook between an
+epoch's end and the next step's closure, and a ``torch.optim`` optimizer, which
+evaluates the closure before it touches a parameter) the Trainer passes no tensors
+to watch and the copy is skipped. The values are those of a fresh forward pass: same inputs,
 same kernels.
 
 Example:
@@ -116,13 +119,14 @@ class ReusableForward:
 
     def __init__(self) -> None:
         self.loss: Tensor | None = None
-        self._snapshot: list[Tensor] = []
+        self._snapshot: list[Tensor] | None = None
 
-    def evaluate(self, model: nn.Module, tensors: Sequence[Tensor], loss_fn: Callable[[Tensor, Tensor], Tensor],
+    def evaluate(self, model: nn.Module, tensors: Sequence[Tensor] | None, loss_fn: Callable[[Tensor, Tensor], Tensor],
                  metrics: Mapping[str, Callable[..., float]], pair: TensorPair, prefix: str) -> dict[str, float]:
         """``evaluate_split`` of a ``mode_free`` model, keeping the loss's graph for ``take``.
 
-        ``tensors``: the model's parameters and buffers, whose values ``take`` compares.
+        ``tensors``: the model's parameters and buffers, whose values ``take`` compares
+        (``None``: nothing can change them before ``take``).
         """
         if torch.is_grad_enabled():  # as in a training loop: no context to enter
             pred = model(pair.x)
@@ -131,15 +135,15 @@ class ReusableForward:
             with torch.enable_grad():
                 pred = model(pair.x)
                 loss = loss_fn(pred, pair.y)
-        self.loss, self._snapshot = loss, _snapshot(tensors)
+        self.loss, self._snapshot = loss, None if tensors is None else _snapshot(tensors)
         return _scores(loss.detach(), pred.detach(), pair.y, metrics, prefix)
 
     def take(self, tensors: Sequence[Tensor]) -> Tensor | None:
-        """The kept loss if none of ``tensors`` changed since it was computed, else ``None``."""
+        """The kept loss if none of the watched ``tensors`` changed since it was computed, else ``None``."""
         loss, self.loss = self.loss, None
-        if loss is None or not _unchanged(tensors, self._snapshot):
+        if loss is None or (self._snapshot is not None and not _unchanged(tensors, self._snapshot)):
             return None
         return loss
 
     def clear(self) -> None:
-        self.loss, self._snapshot = None, []
+        self.loss, self._snapshot = None, None

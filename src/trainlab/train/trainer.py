@@ -72,7 +72,8 @@ _MODULE = Satisfies(lambda m: isinstance(m, nn.Module), "a torch.nn.Module")
 _STEPPER = Satisfies(lambda o: callable(getattr(o, "step", None)) and hasattr(o, "state_dict"),
                      "an optimizer with step(closure) and state_dict()")
 _BATCH = Optional(POSITIVE_INT, none="full batch")
-_PENALTY = Optional(Satisfies(callable, "a callable penalty(model, output, target) -> scalar tensor"), none="no penalty")
+_PENALTY = Optional(Satisfies(callable, "a callable penalty(model, output, target) -> scalar tensor"),
+                    none="no penalty")
 _CALLABLE = Optional(Satisfies(callable, "a callable"))
 
 
@@ -161,6 +162,7 @@ class Trainer(EpochLoop):
         self._reusable = ReusableForward()  # the epoch-end forward a full-batch step can reuse
         self._parameters: list[Tensor] = []  # set per session, with the buffers in _tensors
         self._tensors: list[Tensor] = []
+        self._watch = True  # must the kept forward pass check the parameters before it is reused?
         self._full_batch: list[Tensor] | None = None  # the one batch of a full-batch epoch
 
     # -- public API ---------------------------------------------------------------
