@@ -6,7 +6,7 @@ multiply-adds in all), alternately on 1 thread and on torch's default count (the
 number of cores), ``--repeats`` times; the table gives the median wall time per
 step of each, their ratio (default ÷ one thread: above 1, the extra threads cost
 time), the multiply-adds of one forward pass and the count ``trainlab.threads``
-chooses for it. The machine's load average is printed beside: on a machine whose
+chooses for it with every core idle and with the cores free at the end of the run. The machine's load average is printed beside: on a machine whose
 cores are busy, extra threads wait for them. Results go to
 ``docs/figures/performance/threads.json``.
 
@@ -72,16 +72,18 @@ def main(argv: list[str] | None = None) -> None:
             many.append(time_per_step(widths, n, batch, steps, default))
         ratios = [m / o for m, o in zip(many, one, strict=True)]
         rows.append({"workload": name, "work": work, "steps": steps, "chosen_threads": choose_threads(work, default),
+                     "chosen_now": choose_threads(work),
                      "one_thread_ms": 1e3 * statistics.median(one), "default_ms": 1e3 * statistics.median(many),
                      "ratio": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)})
         print(f"  {name}: {rows[-1]['ratio']:.2f}", flush=True)
     torch.set_num_threads(default)
     load = os.getloadavg()
     print(f"default threads: {default}; cores: {os.cpu_count()}; load average {load[0]:.1f}")
-    print(f"{'workload':38} {'MACs/pass':>10} {'rule':>4} {'1 thread ms':>11} {f'{default} threads ms':>13} "
+    print(f"{'workload':38} {'MACs/pass':>10} {'rule idle/now':>13} {'1 thread ms':>11} {f'{default} threads ms':>13} "
           f"{'ratio':>6} {'min-max':>11}")
     for r in rows:
-        print(f"{r['workload']:38} {r['work']:>10.3g} {r['chosen_threads']:>4} {r['one_thread_ms']:>11.3f} "
+        rule = f"{r['chosen_threads']}/{r['chosen_now']}"
+        print(f"{r['workload']:38} {r['work']:>10.3g} {rule:>13} {r['one_thread_ms']:>11.3f} "
               f"{r['default_ms']:>13.3f} {r['ratio']:>6.2f} {r['ratio_min']:>5.2f}-{r['ratio_max']:.2f}")
     command = " ".join(["python benchmarks/threads.py", *(argv if argv is not None else sys.argv[1:])])
     result = {"command": command, "torch": torch.__version__, "default_threads": default,

@@ -37,8 +37,9 @@ from trainlab.constraints import POSITIVE_INT, check
 __all__ = ["ENV", "WORK_PER_THREAD", "choose_threads", "forward_work", "free_cores", "set_threads", "thread_setting"]
 
 ENV = "TRAINLAB_THREADS"
-# Multiply-adds of one forward pass that make a second thread pay off on an idle machine
-# (benchmarks/threads.py: below ~10^7 one thread is as fast or faster, see docs/performance.md).
+# Multiply-adds of one forward pass each thread must have before it is added (a starting
+# point, not a measured crossover: on the busy 2-core machine benchmarks/threads.py ran on,
+# one thread was faster at every size it tried, up to 1.4e8; see docs/performance.md).
 WORK_PER_THREAD = 2 ** 23
 
 
