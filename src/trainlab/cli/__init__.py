@@ -48,6 +48,10 @@ SUMMARIES: dict[str, str] = {
     "schedules": "Learning-rate schedules: list them, plot one, or draw the Brown/NVIDIA notes' figures.",
     "train": "Train an MLP and keep everything in a run folder that survives being killed.",
     "trajectories": "Race optimizers on an analytic problem: contour PNG, loss PNG, GIF, CSV and a table.",
+    # the run index, the HTML report and sweeps: shown once their commands are in COMMANDS
+    "runs": "The runs recorded in the run index (ROOT/index.sqlite).",
+    "report": "Write one HTML file showing runs: an index table, learning curves, figures, doctor findings.",
+    "sweep": "Run a grid or random search of `trainlab train` runs; each trial is a run folder.",
 }
 # The largest forward pass a command runs with its defaults (a 10-64-64-1 MLP over the 442 rows
 # of diabetes, about 2.1 million multiply-adds): the work the automatic thread count is chosen for.
