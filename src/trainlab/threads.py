@@ -39,7 +39,7 @@ __all__ = ["ENV", "WORK_PER_THREAD", "choose_threads", "forward_work", "free_cor
 ENV = "TRAINLAB_THREADS"
 # Multiply-adds of one forward pass each thread must have before it is added (a starting
 # point, not a measured crossover: on the busy 2-core machine benchmarks/threads.py ran on,
-# one thread was faster at every size it tried, up to 1.4e8; see docs/performance.md).
+# one thread was as fast or faster at every size it tried, up to 1.4e8; see docs/performance.md).
 WORK_PER_THREAD = 2 ** 23
 
 
