@@ -130,7 +130,6 @@ def race(optimizers: str, steps: int, target: float, seed: int, seeds: int, eval
         _list(console)
         console.print("second order: steps with a closure over the full batch; race compares first-order ones.")
         return
-    torch.set_num_threads(1)  # small models: one thread is fastest, and never oversubscribes a shared machine
     names = [n.strip() for n in optimizers.split(",") if n.strip()] or None
     for n in names or []:
         try:

@@ -22,11 +22,13 @@ from __future__ import annotations
 import math
 import os
 
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
-from trainlab.report.figures import new_figure, save
 from trainlab.train.callbacks.base import Callback
 from trainlab.train.history import History
+
+if TYPE_CHECKING:  # pragma: no cover - matplotlib is imported when a figure is drawn, not with the callback
+    from matplotlib.figure import Figure
 
 __all__ = ["LossFigure", "history_figure", "plot_history"]
 
@@ -91,6 +93,8 @@ def _accuracy_panel(ax, history: History) -> None:
 
 def plot_history(history: History, path: str | os.PathLike[str], title: str = "") -> None:
     """Save ``history_figure(history, title)`` as a PNG at ``path``."""
+    from trainlab.report.figures import save
+
     save(history_figure(history, title), path)
 
 
@@ -105,6 +109,8 @@ def history_figure(history: History, title: str = "") -> Figure:
     rates = history["lr"]
     accuracy = any(k.endswith("accuracy") for k in history.columns())
     changes = _rate_changes(rates)
+    from trainlab.report.figures import new_figure
+
     fig, axes = new_figure(1 + accuracy + changes, panel=(5.0, 4.0))
     finite_rates = [v for v in rates if math.isfinite(v)]
     heading = title or "loss"

@@ -4,7 +4,10 @@ Per step (``history.steps``, columns of equal length): ``step`` (1-based),
 ``epoch`` (0-based epoch the step belongs to), ``loss`` (the batch loss before
 the update), ``lr`` (of the first parameter group), ``grad_norm`` (global L2
 norm of the gradient before any clipping) and ``time`` (seconds since the run
-started, summed over resumed sessions).
+started, summed over resumed sessions). A step value may be recorded as a 0-d
+tensor (the Trainer records the gradient norm so, to read nothing from the
+device during an epoch); ``flush`` turns pending tensors into floats, once for
+all of them, and every read of ``steps`` flushes first.
 
 Per epoch (``history.epochs``, one dict each): ``epoch`` (1-based count of
 finished epochs), ``step``, ``train_loss`` / ``val_loss`` on the whole split in
@@ -43,15 +46,40 @@ class History:
     """Loss curves, learning rate, gradient norm and wall time of one run."""
 
     def __init__(self) -> None:
-        self.steps: dict[str, list[float]] = {c: [] for c in STEP_COLUMNS}
+        self._steps: dict[str, list[float]] = {c: [] for c in STEP_COLUMNS}
+        self._pending: dict[str, list[int]] = {}  # column -> positions holding a tensor
         self.epochs: list[dict[str, float]] = []
         self.stop_reason: str | None = None
         self.message: str = ""
 
     # -- recording -------------------------------------------------------------
-    def add_step(self, **row: float) -> None:
+    def add_step(self, **row: float | torch.Tensor) -> None:
+        """Append one step row; a value may be a 0-d tensor, read at the next ``flush``."""
         for c in STEP_COLUMNS:
-            self.steps[c].append(row[c])
+            value = row[c]
+            if isinstance(value, torch.Tensor):
+                self._pending.setdefault(c, []).append(len(self._steps[c]))
+            self._steps[c].append(value)
+
+    def flush(self) -> None:
+        """Turn the step values recorded as tensors into floats (one read per column)."""
+        for c, positions in self._pending.items():
+            column = self._steps[c]
+            values = [column[i] for i in positions]
+            try:
+                floats = [float(values[0])] if len(values) == 1 else torch.stack(values).tolist()
+            except (RuntimeError, TypeError):  # mixed devices or shapes: one read each
+                floats = [float(v) for v in values]
+            for i, v in zip(positions, floats, strict=True):
+                column[i] = float(v)
+        self._pending = {}
+
+    @property
+    def steps(self) -> dict[str, list[float]]:
+        """The step columns (flushed), one list each."""
+        if self._pending:
+            self.flush()
+        return self._steps
 
     def add_epoch(self, row: dict[str, float]) -> None:
         self.epochs.append(dict(row))
@@ -124,7 +152,8 @@ class History:
                 "stop_reason": self.stop_reason, "message": self.message}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.steps = {c: torch.as_tensor(state["steps"][c]).tolist() for c in STEP_COLUMNS}
+        self._steps = {c: torch.as_tensor(state["steps"][c]).tolist() for c in STEP_COLUMNS}
+        self._pending = {}
         self.epochs = [dict(r) for r in state["epochs"]]
         self.stop_reason, self.message = state["stop_reason"], state["message"]
 

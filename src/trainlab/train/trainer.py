@@ -18,6 +18,10 @@ After each epoch the whole training and validation splits are evaluated in
 ``eval`` mode (``train_loss``, ``val_loss`` and each metric); ``History`` keeps
 these and, per step, the batch loss, learning rate, gradient norm and time.
 
+The loop adds little to the optimizer's own work: see ``trainlab.train.epoch_loop``
+(the fit itself), ``trainlab.train.evaluation`` (the epoch's evaluation) and
+``trainlab.train.trainer_state`` (what a checkpoint holds).
+
 A run stops when all ``epochs`` are done (``stop_reason="completed"``), when a
 callback calls ``trainer.stop`` (``"early_stopping"``, ``"non_finite"``), or when
 the loss becomes NaN or infinite without a ``NaNGuard`` (``"diverged"``);
@@ -44,7 +48,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -53,19 +56,15 @@ import torch
 from torch import Tensor, nn
 
 from trainlab.constraints import BOOL, POSITIVE_INT, Optional, Satisfies, check, fail
-from trainlab.train.descent import batch_order
 from trainlab.train.callbacks.base import Callback, CallbackList
-from trainlab.train.checkpoint import (
-    CheckpointError,
-    CorruptCheckpoint,
-    load_checkpoint,
-    model_signature,
-    resolve_checkpoint,
-)
+from trainlab.train.checkpoint import load_checkpoint, resolve_checkpoint
 from trainlab.train.data import TensorPair, as_pair, fingerprint
+from trainlab.train.epoch_loop import EpochLoop
+from trainlab.train.evaluation import ReusableForward, evaluate_split, mode_free
 from trainlab.train.history import History
 from trainlab.train.losses import resolve_loss, resolve_metric
-from trainlab.train.rng import SEED, capture_rng, check_rng, restore_rng
+from trainlab.train.rng import SEED
+from trainlab.train.trainer_state import restore_trainer, trainer_state
 
 __all__ = ["Trainer"]
 
@@ -73,11 +72,12 @@ _MODULE = Satisfies(lambda m: isinstance(m, nn.Module), "a torch.nn.Module")
 _STEPPER = Satisfies(lambda o: callable(getattr(o, "step", None)) and hasattr(o, "state_dict"),
                      "an optimizer with step(closure) and state_dict()")
 _BATCH = Optional(POSITIVE_INT, none="full batch")
-_PENALTY = Optional(Satisfies(callable, "a callable penalty(model, output, target) -> scalar tensor"), none="no penalty")
+_PENALTY = Optional(Satisfies(callable, "a callable penalty(model, output, target) -> scalar tensor"),
+                    none="no penalty")
 _CALLABLE = Optional(Satisfies(callable, "a callable"))
 
 
-class Trainer:
+class Trainer(EpochLoop):
     """Fit ``model`` with ``optimizer`` on ``loss`` for ``epochs`` epochs.
 
     Args:
@@ -157,7 +157,13 @@ class Trainer:
         self.train_data: TensorPair | None = None
         self.val_data: TensorPair | None = None
         self._elapsed, self._session_start = 0.0, None
-        self._fingerprint: str | None = None
+        self.data_fingerprint: str | None = None
+        self._mode_free = False  # set per session: may the model skip train/eval switches?
+        self._reusable = ReusableForward()  # the epoch-end forward a full-batch step can reuse
+        self._parameters: list[Tensor] = []  # set per session, with the buffers in _tensors
+        self._tensors: list[Tensor] = []
+        self._watch = True  # must the kept forward pass check the parameters before it is reused?
+        self._full_batch: list[Tensor] | None = None  # the one batch of a full-batch epoch
 
     # -- public API ---------------------------------------------------------------
     def fit(self, train: Any, val: Any = None) -> History:
@@ -220,128 +226,9 @@ class Trainer:
         """Loss and metrics of the model on ``data`` in ``eval`` mode (keys ``prefix_loss``...)."""
         return self._evaluate(as_pair(data, "Trainer.evaluate", "data", self._device_dtype()), prefix)
 
-    @torch.no_grad()
     def _evaluate(self, pair: TensorPair, prefix: str) -> dict[str, float]:
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            pred = self.model(pair.x)
-            out = {"loss": float(self.loss_fn(pred, pair.y))}
-            out.update({name: float(fn(pred, pair.y)) for name, fn in self.metrics.items()})
-        finally:
-            self.model.train(was_training)
-        return {f"{prefix}_{k}" if prefix else k: v for k, v in out.items()}
-
-    # -- the loop -----------------------------------------------------------------
-    def _run(self) -> History:
-        self._session_start = time.perf_counter()
-        self.model.train()
-        self.callbacks.on_fit_start(self)
-        while self.epoch < self.epochs and not self.should_stop:
-            if self.order is None:
-                n = len(self.train_data.x)
-                self.order = [torch.as_tensor(b) for b in batch_order(n, self.batch_size, self.data_rng)]
-                self.batch_index = 0
-                self.callbacks.on_epoch_start(self)
-            while self.batch_index < len(self.order) and not self.should_stop:
-                self._step(self.order[self.batch_index])
-            if self.batch_index >= len(self.order):
-                self._end_epoch()
-        self.stop("completed", f"ran all {self.epochs} epochs")
-        self.finished = True
-        self.callbacks.on_fit_end(self)
-        self._elapsed, self._session_start = self.elapsed, None
-        return self.history
-
-    def _step(self, idx: Tensor) -> None:
-        xb, yb = self._batch(idx)
-        self.skip_step = False
-        self.callbacks.on_step_start(self)
-        first: list[tuple[float, float]] = []
-
-        def closure() -> Tensor:
-            self.optimizer.zero_grad(set_to_none=True)
-            loss, total = self._losses(xb, yb)
-            total.backward()
-            if not first:
-                first.append((float(loss.detach()), self._grad_norm()))
-            self.callbacks.on_after_backward(self, total)
-            return total
-
-        self.optimizer.step(closure)
-        loss, grad_norm = first[0] if first else (math.nan, math.nan)
-        self.batch_index += 1
-        self.global_step += 1
-        row = {"step": self.global_step, "epoch": self.epoch, "loss": loss, "lr": self.lr,
-               "grad_norm": grad_norm, "time": self.elapsed}
-        self.history.add_step(**row)
-        self.callbacks.on_step_end(self, row)
-        if not math.isfinite(loss) and not self.skip_step:
-            self.stop("diverged", f"the training loss became {loss} at step {self.global_step} "
-                      f"(epoch {self.epoch + 1}); {self.divergence_advice()}")
-
-    def _losses(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        """The data loss of a batch, and the training loss (plus ``penalty``) that is minimized."""
-        out = self.model(x)
-        loss = self.loss_fn(out, y)
-        return loss, (loss if self.penalty is None else loss + self.penalty(self.model, out, y))
-
-    def _batch(self, idx: Tensor) -> tuple[Tensor, Tensor]:
-        """The training batch of indices ``idx`` (sampled and augmented when the Trainer has those)."""
-        data = self.train_data
-        if self.sampler is not None:
-            xb, yb = self.sampler(data.x, data.y, idx)
-        elif len(idx) == len(data.x):
-            xb, yb = data.x, data.y
-        else:
-            xb, yb = data.x[idx], data.y[idx]
-        if self.augment is not None:
-            xb = self.augment(xb, self.augment_rng)
-        return xb, yb
-
-    def _end_epoch(self) -> None:
-        logs: dict[str, float] = {"epoch": self.epoch + 1, "step": self.global_step}
-        if self.eval_train:
-            logs.update(self._evaluate(self.train_data, "train"))
-        if self.val_data is not None:
-            logs.update(self._evaluate(self.val_data, "val"))
-        if self.penalty is not None:
-            logs["penalty"] = self._penalty_value()
-        logs.update(lr=self.lr, time=self.elapsed)
-        self.history.add_epoch(logs)
-        # The position moves to the next epoch before the hooks run, so a checkpoint
-        # written by an epoch-end hook resumes at the start of the next epoch.
-        self.epoch, self.order, self.batch_index = self.epoch + 1, None, 0
-        if self.val_data is not None:
-            self.callbacks.on_validation_end(self, logs)
-        self.callbacks.on_epoch_end(self, logs)
-        if not math.isfinite(logs.get("train_loss", 0.0)):
-            self.stop("diverged", f"the training loss is {logs['train_loss']} after epoch {logs['epoch']}; "
-                      f"{self.divergence_advice()}")
-
-    @torch.no_grad()
-    def _penalty_value(self) -> float:
-        """The penalty at the current weights on the whole training split, in ``eval`` mode."""
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            out = self.model(self.train_data.x)
-            return float(self.penalty(self.model, out, self.train_data.y))
-        finally:
-            self.model.train(was_training)
-
-    def divergence_advice(self) -> str:
-        """What to do about a diverging run, naming only the guards this run does not have yet."""
-        advice = "lower the learning rate (trainlab.train.lr_range_test finds one that fits)"
-        present = {type(cb).__name__ for cb in self.callbacks}
-        missing = [name for name in ("GradientClipping", "NaNGuard") if name not in present]
-        return advice + (f", or add {' or '.join(missing)}" if missing else "")
-
-    def _grad_norm(self) -> float:
-        grads = [p.grad.detach() for p in self.model.parameters() if p.grad is not None]
-        if not grads:
-            return math.nan
-        return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+        return evaluate_split(self.model, self.loss_fn, self.metrics, pair, prefix,
+                              switch_mode=not mode_free(self.model))
 
     # -- data -----------------------------------------------------------------------
     def _device_dtype(self) -> tuple[torch.device, torch.dtype]:
@@ -351,65 +238,18 @@ class Trainer:
     def _bind(self, train: Any, val: Any) -> None:
         self.train_data = as_pair(train, "Trainer.fit", "train", self._device_dtype())
         self.val_data = None if val is None else as_pair(val, "Trainer.fit", "val", self._device_dtype())
-        self._fingerprint = fingerprint(self.train_data, self.val_data)
+        self.data_fingerprint = fingerprint(self.train_data, self.val_data)
+        self._reusable.clear()
 
     # -- checkpoints ----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Everything a checkpoint holds (see ``trainlab.train.checkpoint``)."""
-        return {
-            "signature": model_signature(self.model),
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "optimizer_type": type(self.optimizer).__name__,
-            "callbacks": self.callbacks.state_dict(),
-            "rng": capture_rng(self.data_rng),
-            "augment_rng": self.augment_rng.get_state(),
-            "position": {"epoch": self.epoch, "batch_index": self.batch_index, "global_step": self.global_step,
-                         "order": self.order},
-            "history": self.history.state_dict(),
-            "trainer": {"epochs": self.epochs, "batch_size": self.batch_size, "seed": self.seed,
-                        "lr_scale": self.lr_scale, "should_stop": self.should_stop, "finished": self.finished,
-                        "elapsed": self.elapsed, "data": self._fingerprint},
-            "extra": self.extra,
-        }
+        """Everything a checkpoint holds (see ``trainlab.train.trainer_state``)."""
+        return trainer_state(self)
 
     def load_state_dict(self, state: dict[str, Any], source: str = "checkpoint") -> None:
         """Restore a ``state_dict``; every check runs before anything is changed."""
-        cfg = state["trainer"]
-        if state["optimizer_type"] != type(self.optimizer).__name__:
-            raise CheckpointError(f"{source} was written with optimizer {state['optimizer_type']}, "
-                                  f"this Trainer has {type(self.optimizer).__name__}.")
-        if cfg["batch_size"] != self.batch_size:
-            raise CheckpointError(f"{source} was written with batch_size={cfg['batch_size']}, "
-                                  f"this Trainer has batch_size={self.batch_size}.")
-        if self._fingerprint is not None and cfg["data"] not in (None, self._fingerprint):
-            raise CheckpointError(f"{source} was written for different data (the training or "
-                                  "validation values differ); resume with the data it was trained on.")
-        try:
-            check_rng(state["rng"], self.data_rng)
-            if "augment_rng" in state:
-                torch.Generator().set_state(state["augment_rng"])
-        except (ValueError, TypeError, OverflowError, KeyError, RuntimeError, AttributeError) as err:
-            raise CorruptCheckpoint(f"{source}: its random-number state is damaged ({err}).") from None
-        self.model.load_state_dict(state["model"])
-        try:
-            self.optimizer.load_state_dict(state["optimizer"])
-        except (ValueError, KeyError, RuntimeError) as err:
-            raise CheckpointError(f"{source}: the optimizer state does not fit this optimizer ({err}).") from None
-        unmatched = self.callbacks.load_state_dict(state["callbacks"])
-        if unmatched:
-            warnings.warn(f"{source} holds state for callbacks this Trainer lacks: {unmatched}; "
-                          "the resumed run may differ from an uninterrupted one.", stacklevel=2)
-        restore_rng(state["rng"], self.data_rng)
-        if "augment_rng" in state:  # checkpoints from before augmentation have none
-            self.augment_rng.set_state(state["augment_rng"])
-        pos = state["position"]
-        self.epoch, self.batch_index, self.global_step = pos["epoch"], pos["batch_index"], pos["global_step"]
-        self.order = pos["order"]
-        self.history.load_state_dict(state["history"])
-        self.lr_scale, self.should_stop = float(cfg["lr_scale"]), bool(cfg["should_stop"])
-        self.finished, self._elapsed = bool(cfg["finished"]), float(cfg["elapsed"])
-        self.extra = dict(state.get("extra", {}))
+        restore_trainer(self, state, source)
+        self._reusable.clear()
 
     def __repr__(self) -> str:
         bs = "full batch" if self.batch_size is None else f"batch_size={self.batch_size}"

@@ -8,6 +8,9 @@ this order,
 line-search optimizer calls it several times), ``on_step_end`` -> after the
 epoch: ``on_validation_end``, ``on_epoch_end`` -> ``on_fit_end``.
 
+The list calls only the hooks each callback's class overrides (looked up once,
+when the list is built), so a hook nobody overrides costs nothing per step.
+
 Callbacks run in ascending ``order`` (then in the order given): guards first
 (``NaNGuard``: -10), ``Checkpoint`` last (100) so a checkpoint sees every other
 callback's state after the same hook. A callback with state returns it from
@@ -37,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from trainlab.train.trainer import Trainer
 
-__all__ = ["Callback", "CallbackList", "MonitorCallback"]
+__all__ = ["Callback", "CallbackList", "MonitorCallback", "overrides"]
 
 Logs = dict[str, float]
 _NAME = Satisfies(lambda v: isinstance(v, str) and bool(v), "a metric name such as 'val_loss'")
@@ -70,6 +73,28 @@ _HOOKS = ("on_fit_start", "on_epoch_start", "on_step_start", "on_after_backward"
           "on_validation_end", "on_epoch_end", "on_fit_end")
 
 
+def overrides(callback: Callback, hook: str) -> bool:
+    """True when ``callback``'s class (or the instance itself) defines ``hook`` other than ``Callback``'s no-op."""
+    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
+
+
+def _nothing(*args: Any) -> None:
+    return None
+
+
+def _dispatcher(methods: list[Any]):
+    if not methods:
+        return _nothing
+    if len(methods) == 1:
+        return methods[0]
+
+    def dispatch(*args: Any) -> None:
+        for method in methods:
+            method(*args)
+
+    return dispatch
+
+
 class CallbackList:
     """Callbacks sorted by ``order``; calling a hook on the list calls it on each."""
 
@@ -86,18 +111,18 @@ class CallbackList:
             self.keys.append(name if counts[name] == 0 else f"{name}#{counts[name]}")
             counts[name] += 1
 
+        # Only the hooks a callback overrides are called: a do-nothing hook costs nothing.
+        self.listeners: dict[str, list[Any]] = {
+            hook: [getattr(cb, hook) for cb in self.callbacks if overrides(cb, hook)] for hook in _HOOKS}
+        for hook, methods in self.listeners.items():
+            setattr(self, hook, _dispatcher(methods))
+
     def __iter__(self):
         return iter(self.callbacks)
 
-    def __getattr__(self, hook: str):
-        if hook not in _HOOKS:
-            raise AttributeError(hook)
-
-        def dispatch(*args: Any) -> None:
-            for cb in self.callbacks:
-                getattr(cb, hook)(*args)
-
-        return dispatch
+    def wants(self, hook: str) -> bool:
+        """True when some callback overrides ``hook``."""
+        return bool(self.listeners[hook])
 
     def state_dict(self) -> dict[str, dict[str, Any]]:
         return {k: s for k, cb in zip(self.keys, self.callbacks, strict=True) if (s := cb.state_dict())}

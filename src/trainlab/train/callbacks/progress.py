@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import math
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING
 
 from trainlab.constraints import POSITIVE_INT, check
 from trainlab.train.callbacks.base import Callback, Logs
+
+if TYPE_CHECKING:  # pragma: no cover - rich is imported when a bar is made, not with trainlab.train
+    from rich.console import Console
+    from rich.progress import Progress
 
 __all__ = ["ProgressBar"]
 
@@ -32,7 +35,11 @@ class ProgressBar(Callback):
 
     def __init__(self, console: Console | None = None, lines: int = 10) -> None:
         check("ProgressBar", "lines", lines, POSITIVE_INT)
-        self.console = console or Console()
+        if console is None:
+            from rich.console import Console
+
+            console = Console()
+        self.console = console
         self.lines = lines
         self._progress: Progress | None = None
         self._task = None
@@ -45,6 +52,9 @@ class ProgressBar(Callback):
             return
         n = len(trainer.train_data.x)
         per_epoch = 1 if trainer.batch_size is None else math.ceil(n / trainer.batch_size)
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
         self._progress = Progress(
             TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=self.console,
