@@ -120,9 +120,8 @@ class Recorder(TorchDispatchMode):
         if rule not in RULES:
             raise Untraceable(f"a fused step cannot replay {func}")
         first = args[0][0] if foreach else args[0]
-        dtype = first.dtype
-        enc_args = tuple(self._encode(a, dtype) for a in args)
-        enc_kwargs = tuple(sorted((k, self._encode(v, dtype)) for k, v in kwargs.items()))
+        enc_args = tuple(self._encode(a, first.dtype) for a in args)
+        enc_kwargs = tuple(sorted((k, self._encode(v, first.dtype)) for k, v in kwargs.items()))
         out = func(*args, **kwargs)
         if in_place:
             outs = None
@@ -162,19 +161,28 @@ def _decode(a: tuple, env: dict[int, Tensor], numbers: Tensor) -> Any:
     kind = a[0]
     if kind == "t":
         return env[a[1]]
-    if kind == "n":
+    if kind == "n":  # in the operand's dtype
         return numbers[a[1]].to(a[2])
     if kind == "l":
         return [_decode(x, env, numbers) for x in a[1]]
     return a[1]
 
 
-def _replay(ops: tuple, inputs: list[Tensor], numbers: Tensor) -> None:
+def _first_tensor(a: tuple) -> int | None:
+    if a[0] == "t":
+        return a[1]
+    if a[0] == "l":
+        return next((r for r in map(_first_tensor, a[1]) if r is not None), None)
+    return None
+
+
+def _replay(ops: tuple, inputs: list[Tensor], numbers: dict[str, Tensor]) -> None:
     env = dict(enumerate(inputs))
     for rule, foreach, in_place, enc_args, enc_kwargs, outs in ops:
         fn = RULES[rule]
-        args = [_decode(a, env, numbers) for a in enc_args]
-        kwargs = {k: _decode(v, env, numbers) for k, v in enc_kwargs}
+        here = numbers[str(env[_first_tensor(enc_args[0])].device)]  # the numbers on the operand's device
+        args = [_decode(a, env, here) for a in enc_args]
+        kwargs = {k: _decode(v, env, here) for k, v in enc_kwargs}
         if foreach:
             n = len(args[0])
             rows = [[a[i] if isinstance(a, list) else a for a in args] for i in range(n)]
@@ -209,7 +217,9 @@ class Program:
 
     def run(self, inputs: list[Tensor], numbers: Sequence[float], compiled: bool = True) -> None:
         """Replay on ``inputs`` (the real buffers, in the recorded order) with ``numbers``."""
-        values = torch.tensor(numbers, dtype=torch.float64) if numbers else torch.zeros(1, dtype=torch.float64)
+        row = list(numbers) or [0.0]
+        devices = {str(t.device) for t in inputs}
+        values = {d: torch.tensor(row, dtype=torch.float64, device=d) for d in devices}
         if not compiled:
             _replay(self.ops, inputs, values)
             return
@@ -220,14 +230,14 @@ class Program:
         fn(inputs, values)
 
 
-def _own_copy(ops: tuple) -> Callable[[list[Tensor], Tensor], None]:
+def _own_copy(ops: tuple) -> Callable[[list[Tensor], dict[str, Tensor]], None]:
     """``_replay`` bound to ``ops`` as a function with its own code object.
 
     torch.compile caches compiled frames per code object (with a small limit), so
     every program gets a code object of its own.
     """
 
-    def step(inputs: list[Tensor], numbers: Tensor) -> None:
+    def step(inputs: list[Tensor], numbers: dict[str, Tensor]) -> None:
         _replay(ops, inputs, numbers)
 
     code = step.__code__.replace(co_name=f"fused_step_{next(_names)}")
