@@ -122,12 +122,14 @@ class Recorder(TorchDispatchMode):
         first = args[0][0] if foreach else args[0]
         enc_args = tuple(self._encode(a, first.dtype) for a in args)
         enc_kwargs = tuple(sorted((k, self._encode(v, first.dtype)) for k, v in kwargs.items()))
-        out = func(*args, **kwargs)
+        # every rule is elementwise over operands of one shape and dtype: the result is
+        # shaped like the first operand, so no meta kernel needs to run
         if in_place:
-            outs = None
+            out, outs = (None if foreach else first), None
         else:
-            flat = list(out) if foreach else [out]
+            flat = [torch.empty_like(t) for t in args[0]] if foreach else [torch.empty_like(first)]
             outs = tuple(self._bind(t, self._new_ref()) for t in flat)
+            out = flat if foreach else flat[0]
         self._ops.append((rule, foreach, in_place, enc_args, enc_kwargs, outs))
         return out
 

@@ -168,9 +168,11 @@ class FusedSteps:
 
     def _write_back(self, bucket: FlatBucket, st: dict[str, Any], own: list[dict]) -> None:
         plain = {k: v for k, v in st.items() if not isinstance(v, Tensor)}
-        changed = {k: v for k, v in plain.items() if self.plain[id(bucket)].get(k, _MISSING) is not v}
-        for s in own:
-            s.update(changed)
+        before = self.plain[id(bucket)]
+        for key, value in plain.items():
+            if before.get(key, _MISSING) is not value:
+                for s in own:
+                    s[key] = value
         self.plain[id(bucket)] = plain
 
 
