@@ -165,6 +165,23 @@ def test_parameters_without_gradients_and_mixed_dtypes(eager):
         assert ref.state[p]["step"] == opt.state[q]["step"]
 
 
+def test_torch_optim_resumes_a_fused_state_dict_and_a_deep_copy_steps(eager):
+    import copy
+
+    a, b = mlp(), mlp()
+    X, y = regression_data()
+    take_steps(a, tl.Adam(a.parameters(), lr=0.01), X, y, 10)
+    opt = tl.Adam(b.parameters(), lr=0.01, fused=True)
+    take_steps(b, opt, X, y, 5)
+    twin = copy.deepcopy((b, opt))
+    theirs = torch.optim.Adam(b.parameters(), lr=0.01, foreach=False)
+    theirs.load_state_dict(roundtrip(opt.state_dict()))
+    take_steps(b, theirs, X, y, 5)
+    assert max_rel_diff(list(a.parameters()), list(b.parameters())) < TOL
+    take_steps(twin[0], twin[1], X, y, 5)
+    assert max_rel_diff(list(a.parameters()), list(twin[0].parameters())) < TOL
+
+
 def test_replaced_parameter_data_is_flattened_again(eager):
     a, b = mlp(), mlp()
     X, y = regression_data()
