@@ -31,6 +31,9 @@ from torch import Tensor
 
 __all__ = ["FlatBucket", "flattenable", "buckets_of"]
 
+_GRAD = operator.attrgetter("grad")
+_DATA_PTR = operator.methodcaller("data_ptr")
+
 
 def flattenable(p: Tensor) -> bool:
     """Whether ``p`` can live in a flat buffer: dense, real, contiguous, with a dense gradient if any."""
@@ -86,23 +89,23 @@ class FlatBucket:
 
     def intact(self) -> bool:
         """Whether every parameter still points into the flat buffer (``p.data`` was not replaced)."""
-        return [p.data_ptr() for p in self.params] == self._ptrs
+        return list(map(_DATA_PTR, self.params)) == self._ptrs
 
     def all_have_grads(self) -> bool:
         """Whether every parameter has a gradient (remembered for ``gather_grads``)."""
-        self._grads = [p.grad for p in self.params]
+        self._grads = list(map(_GRAD, self.params))
         return not any(g is None for g in self._grads)
 
     def gather_grads(self) -> Tensor:
         """The flat gradient; gradients that are not views of it are copied in and re-pointed."""
-        grads = self._grads if self._grads is not None else [p.grad for p in self.params]
+        grads = self._grads if self._grads is not None else list(map(_GRAD, self.params))
         self._grads = None
         if all(map(operator.is_, grads, self.grad_views)):
             return self.grad
         stale = [i for i, (g, v) in enumerate(zip(grads, self.grad_views, strict=True)) if g is not v]
         if stale:
             with torch.no_grad():
-                torch._foreach_copy_([self.grad_views[i] for i in stale], [self.params[i].grad for i in stale])
+                torch._foreach_copy_([self.grad_views[i] for i in stale], [grads[i] for i in stale])
             for i in stale:
                 self.params[i].grad = self.grad_views[i]
         return self.grad
@@ -151,7 +154,11 @@ class FlatBucket:
         self.export(key, flat, states, views)
 
     def export(
-        self, key: str, flat: Tensor, states: list[MutableMapping[str, Any]], views: list[Tensor] | None = None
+        self,
+        key: str,
+        flat: Tensor,
+        states: list[MutableMapping[str, Any]],
+        views: list[Tensor] | None = None,
     ) -> None:
         """Keep ``flat`` as state ``key`` and give every parameter its slice of it."""
         self.state[key] = flat

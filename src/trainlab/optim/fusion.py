@@ -127,7 +127,7 @@ class FusedSteps:
                 if isinstance(value, Tensor):
                     if bucket.state.get(key) is not value:
                         if value.shape != bucket.param.shape:
-                            raise RuntimeError(f"a fused step made state {key!r} not shaped like its parameters")
+                            raise RuntimeError(f"a fused step made state {key!r} unlike its parameters")
                         bucket.export(key, value, own)
             self._write_back(bucket, st, own)
 

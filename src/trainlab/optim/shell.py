@@ -135,7 +135,10 @@ class ChainOptimizer(Optimizer):
         batches = []
         sparse_ok = _supports_sparse(self._transform)
         for i, group in enumerate(self.param_groups):
-            params = _unique([p for p in group["params"] if p.grad is not None]) if chosen is None else chosen[i]
+            if chosen is None:
+                params = _unique([p for p in group["params"] if p.grad is not None])
+            else:
+                params = chosen[i]
             if not params:
                 continue
             if not sparse_ok and any(p.grad.is_sparse for p in params):
