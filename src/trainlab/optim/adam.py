@@ -46,6 +46,7 @@ class Adam(ChainOptimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        fused: bool = False,
         decoupled_weight_decay: bool = False,
         bias_correction: bool = True,
         eps_root: float = 0.0,
@@ -58,6 +59,7 @@ class Adam(ChainOptimizer):
                 ScaleByLearningRate(lr),
             ),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -77,6 +79,7 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        fused: bool = False,
         bias_correction: bool = True,
         eps_root: float = 0.0,
     ) -> None:
@@ -88,6 +91,7 @@ class AdamW(Adam):
             weight_decay,
             amsgrad,
             maximize=maximize,
+            fused=fused,
             decoupled_weight_decay=True,
             bias_correction=bias_correction,
             eps_root=eps_root,
@@ -110,11 +114,13 @@ class Adamax(ChainOptimizer):
         weight_decay: float = 0.0,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         super().__init__(
             params,
             chain(WeightDecay(weight_decay), ScaleByAdamax(betas, eps), ScaleByLearningRate(lr)),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -136,6 +142,7 @@ class NAdam(ChainOptimizer):
         decoupled_weight_decay: bool = False,
         *,
         maximize: bool = False,
+        fused: bool = False,
         variant: str = "torch",
         eps_root: float = 0.0,
     ) -> None:
@@ -147,6 +154,7 @@ class NAdam(ChainOptimizer):
                 ScaleByLearningRate(lr),
             ),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -167,6 +175,7 @@ class RAdam(ChainOptimizer):
         decoupled_weight_decay: bool = False,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -176,6 +185,7 @@ class RAdam(ChainOptimizer):
                 ScaleByLearningRate(lr),
             ),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -199,9 +209,11 @@ class AdaBound(ChainOptimizer):
         amsbound: bool = False,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         super().__init__(
             params,
             chain(WeightDecay(weight_decay), ScaleByAdaBound(lr, betas, final_lr, gamma, eps, amsbound)),
             maximize=maximize,
+            fused=fused,
         )

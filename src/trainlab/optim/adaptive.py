@@ -41,6 +41,7 @@ class Adagrad(ChainOptimizer):
         eps: float = 1e-10,
         *,
         maximize: bool = False,
+        fused: bool = False,
         eps_root: float = 0.0,
     ) -> None:
         super().__init__(
@@ -51,6 +52,7 @@ class Adagrad(ChainOptimizer):
                 ScaleByLearningRate(lr),
             ),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -76,6 +78,7 @@ class RMSprop(ChainOptimizer):
         centered: bool = False,
         *,
         maximize: bool = False,
+        fused: bool = False,
         nesterov: bool = False,
         eps_root: float = 0.0,
     ) -> None:
@@ -88,6 +91,7 @@ class RMSprop(ChainOptimizer):
                 ScaleByLearningRate(lr),
             ),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -107,9 +111,11 @@ class Adadelta(ChainOptimizer):
         weight_decay: float = 0.0,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         super().__init__(
             params,
             chain(WeightDecay(weight_decay), ScaleByAdadelta(rho, eps), ScaleByLearningRate(lr)),
             maximize=maximize,
+            fused=fused,
         )

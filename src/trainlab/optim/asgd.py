@@ -35,7 +35,11 @@ class ASGD(ChainOptimizer):
         weight_decay: float = 0.0,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         super().__init__(
-            params, chain(WeightDecay(weight_decay), ScaleByAsgd(lr, lambd, alpha, t0)), maximize=maximize
+            params,
+            chain(WeightDecay(weight_decay), ScaleByAsgd(lr, lambd, alpha, t0)),
+            maximize=maximize,
+            fused=fused,
         )

@@ -45,6 +45,7 @@ class SGD(ChainOptimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -54,6 +55,7 @@ class SGD(ChainOptimizer):
                 ScaleByLearningRate(lr),
             ),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -78,11 +80,13 @@ class Momentum(ChainOptimizer):
         weight_decay: float = 0.0,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         super().__init__(
             params,
             chain(WeightDecay(weight_decay), ScaleByLearningRate(lr), Trace(momentum, 0.0, nesterov)),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -104,11 +108,13 @@ class GradientControlled(ChainOptimizer):
         inverse: bool = False,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         super().__init__(
             params,
             chain(ScaleByGradientControl(control, inverse), ScaleByLearningRate(lr)),
             maximize=maximize,
+            fused=fused,
         )
 
 
@@ -127,5 +133,8 @@ class DecayingGD(ChainOptimizer):
         decay: float = 0.99,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
-        super().__init__(params, chain(ScaleByDecay(decay), ScaleByLearningRate(lr)), maximize=maximize)
+        super().__init__(
+            params, chain(ScaleByDecay(decay), ScaleByLearningRate(lr)), maximize=maximize, fused=fused
+        )

@@ -7,7 +7,10 @@ One step:
 
     gradients -> chain of transforms (each rewrites the update) -> params += update
 
-Parameters whose ``grad`` is ``None`` are skipped; ``maximize=True`` ascends.
+Parameters whose ``grad`` is ``None`` are skipped; ``maximize=True`` ascends;
+``fused=True`` keeps each group's parameters and states in flat buffers and runs
+the whole chain as one compiled pass over memory (``trainlab.optim.fusion``;
+docs/performance.md says when it pays).
 As in torch.optim: a complex parameter is updated as its real view, a
 one-element tensor ``lr`` is read at every step (see ``trainlab.optim.views``),
 sparse gradients are accepted when every transform of the chain supports them,
@@ -35,6 +38,7 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from trainlab.constraints import BOOL, check, fail
+from trainlab.optim.fusion import FusedSteps
 from trainlab.optim.params import check_new_group, materialize_params
 from trainlab.optim.torch_errors import speaking_torch
 from trainlab.optim.transform import Batch, Transform
@@ -58,6 +62,11 @@ def _supports_sparse(transform: Transform) -> bool:
     return all(getattr(t, "supports_sparse", False) for t in transform.transforms())
 
 
+def _looks_across(transform: Transform) -> list[str]:
+    """The transforms of the chain whose math is not elementwise per parameter."""
+    return [t.verb for t in transform.transforms() if not t.elementwise]
+
+
 class ChainOptimizer(Optimizer):
     """Run a chain of transforms as a torch optimizer.
 
@@ -66,6 +75,8 @@ class ChainOptimizer(Optimizer):
         transform: a ``Transform`` (usually ``chain(...)``) whose constructor
             arguments are the default hyperparameters of every group.
         maximize: ascend instead of descend.
+        fused: step through flat buffers with one compiled pass (chains of
+            elementwise transforms only).
     """
 
     def __init__(
@@ -74,6 +85,7 @@ class ChainOptimizer(Optimizer):
         transform: Transform,
         *,
         maximize: bool = False,
+        fused: bool = False,
     ) -> None:
         owner = type(self).__name__
         if not isinstance(transform, Transform):
@@ -82,6 +94,12 @@ class ChainOptimizer(Optimizer):
         defaults = dict(transform.defaults)
         defaults["maximize"] = maximize
         self._check(defaults)
+        check(owner, "fused", fused, BOOL)
+        across = _looks_across(transform) if fused else []
+        if across:
+            fail(owner, "fused", "False for a chain with a transform that looks across parameters "
+                 f"({', '.join(across)})", fused)
+        self._fused = FusedSteps() if fused else None
         params = materialize_params(params, owner)
         super().__init__(params, defaults)
 
@@ -95,6 +113,7 @@ class ChainOptimizer(Optimizer):
         """Every hyperparameter this optimizer reads, with what it accepts."""
         out = self._transform.all_constraints()
         out["maximize"] = BOOL
+        out["fused"] = BOOL
         return out
 
     def _check(self, group: dict[str, Any]) -> None:
@@ -107,13 +126,19 @@ class ChainOptimizer(Optimizer):
         check_new_group(param_group, self.param_groups, type(self).__name__)
         self._check(param_group)
         super().add_param_group(param_group)
+        if getattr(self, "_fused", None) is not None:
+            self._fused.invalidate()
 
     # -- the step ---------------------------------------------------------------
-    def _batches(self) -> list[Batch]:
+    def _batches(self, chosen: list[list[Tensor]] | None = None) -> list[Batch]:
+        """One batch per group of its parameters that have gradients (or of ``chosen[i]`` for group i)."""
         batches = []
         sparse_ok = _supports_sparse(self._transform)
-        for group in self.param_groups:
-            params = _unique([p for p in group["params"] if p.grad is not None])
+        for i, group in enumerate(self.param_groups):
+            if chosen is None:
+                params = _unique([p for p in group["params"] if p.grad is not None])
+            else:
+                params = chosen[i]
             if not params:
                 continue
             if not sparse_ok and any(p.grad.is_sparse for p in params):
@@ -140,19 +165,35 @@ class ChainOptimizer(Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        batches = self._batches()
-        if not batches:
-            return loss
+        if self._fused is None:
+            batches = self._batches()
+        else:
+            ready, left = self._fused.split(self.param_groups, self.state)
+            if ready:
+                self._fused.step(ready, self.param_groups, self._run)
+            batches = self._batches(left) if any(left) else []
+            if any(id(p) in self._fused.bucketed for rest in left for p in rest):
+                self._fused.invalidate()  # the reference path stepped some bucket's parameters
+        if batches:
+            self._run(batches)
+        return loss
+
+    def _run(self, batches: list[Batch]) -> None:
+        """The chain on ``batches``, the update added to their parameters, then ``after_apply``."""
         self._transform(batches)
         for b in batches:
             b.update.apply_to(b.params)
         self._transform.after_apply(batches)
-        return loss
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # load_state_dict passes through here: a group saved before a hyperparameter
         # existed (an older trainlab or torch) takes that hyperparameter's default.
+        fused = state.pop("_fused_on", None)
         super().__setstate__(state)
+        if fused is not None:  # unpickled (deepcopy): fresh buckets on the next step
+            self._fused = FusedSteps() if fused else None
+        elif getattr(self, "_fused", None) is not None:  # load_state_dict: new state to adopt
+            self._fused.invalidate()
         for group in self.param_groups:
             for key, value in self._group_defaults().items():
                 group.setdefault(key, value)
@@ -171,6 +212,7 @@ class ChainOptimizer(Optimizer):
         # must travel too, or a deep-copied optimizer could not step.
         state = super().__getstate__()
         state["_transform"] = self._transform
+        state["_fused_on"] = self._fused is not None
         return state
 
     def __repr__(self) -> str:

@@ -83,6 +83,9 @@ class Transform(Constrained):
     """
 
     reads: ClassVar[Mapping[str, str]] = {}
+    # whether the math is elementwise within each parameter group, so that a fused
+    # step may run it on the group's parameters concatenated into one flat buffer
+    elementwise: ClassVar[bool] = True
     verb: ClassVar[str] = ""  # the public (lower-case) name; derived from the class name if empty
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

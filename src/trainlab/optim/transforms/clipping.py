@@ -49,6 +49,8 @@ class ClipByGlobalNorm(Transform):
     ``clip_grad_norm_`` does; each group may set its own ``max_norm``.
     """
 
+    elementwise = False  # its norm spans every parameter of every group
+
     constraints = {"max_norm": NONNEGATIVE, "norm_type": Interval(1, None, closed="left")}
 
     def __init__(self, max_norm: float = 1.0, norm_type: float = 2.0) -> None:

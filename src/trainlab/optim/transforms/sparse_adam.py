@@ -53,6 +53,8 @@ def _lazy_adam(m: torch.Tensor, v: torch.Tensor, grad: torch.Tensor, beta1: floa
 class ScaleBySparseAdam(Transform):
     """Adam's bias-corrected scaling, applied lazily to the coordinates of a sparse gradient."""
 
+    elementwise = False  # sparse rows, never a flat buffer
+
     constraints = {"betas": BETAS, "eps": POSITIVE}
     supports_sparse = True
 
