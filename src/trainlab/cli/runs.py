@@ -76,7 +76,13 @@ def runs() -> None:
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only runs with this status.")
 @root_option
 def list_runs(name: str | None, status: str | None, root: str | None) -> None:
-    """List the recorded runs, oldest first."""
+    """List the recorded runs, oldest first.
+
+    \b
+    Examples:
+      trainlab runs list
+      trainlab runs list --status completed --name diabetes --root runs
+    """
     index = open_index(root)
     found = index.runs(name=name, status=status)
     console = Console()
@@ -99,7 +105,12 @@ def list_runs(name: str | None, status: str | None, root: str | None) -> None:
 @click.argument("run_id", metavar="ID")
 @root_option
 def show(run_id: str, root: str | None) -> None:
-    """Everything the index holds of run ID: status, times, folder, config, final metrics."""
+    """Everything the index holds of run ID: status, times, folder, config, final metrics.
+
+    \b
+    Example:
+      trainlab runs show 3
+    """
     run = _get(open_index(root), run_id)
     table = Table(title=f"run {run.id}: {run.name}", show_header=False)
     table.add_column("field", style="bold")
@@ -121,7 +132,13 @@ def show(run_id: str, root: str | None) -> None:
               help="Figure of the overlaid learning curves [ROOT/compare-ID-ID....png].")
 @root_option
 def compare(run_ids: tuple[str, ...], out: str | None, root: str | None) -> None:
-    """Configs and final metrics side by side (differing config values in bold), curves in one figure."""
+    """Configs and final metrics side by side (differing config values in bold), curves in one figure.
+
+    \b
+    Examples:
+      trainlab runs compare 3 4                 # table, and ROOT/compare-3-4.png
+      trainlab runs compare 3 4 5 --out curves.png
+    """
     index = open_index(root)
     chosen = [_get(index, i) for i in run_ids]
     table = Table(title="runs compared")

@@ -115,7 +115,7 @@ def sweep(ctx: click.Context, config_file: str | None, out: str | None, backend:
         out = os.path.join("runs", "sweep", os.path.splitext(os.path.basename(name))[0])
     trials = spec.trials()
     if not quiet:
-        console.print(f"sweep folder: {out}  ({len(trials)} trials, {backend} backend)")
+        console.print(f"sweep folder: {out}  ({len(trials)} trials, {backend} backend)", soft_wrap=True)
 
     def report(result: TrialResult) -> None:
         if not quiet:
@@ -134,6 +134,6 @@ def sweep(ctx: click.Context, config_file: str | None, out: str | None, backend:
                        "continue: it skips them and resumes the trial that was cut off.", err=True)
             ctx.exit(130)
     console.print(_table(results, out))
-    console.print(f"trial metrics: {os.path.join(out, SWEEP_FILE)}")
+    console.print(f"trial metrics: {os.path.join(out, SWEEP_FILE)}", soft_wrap=True)
     if any(r.status == "error" for r in results):
         ctx.exit(1)

@@ -178,7 +178,7 @@ def _report_doctor(console: Console, watcher, layout: RunLayout) -> None:
     path = os.path.join(layout.root, DOCTOR_FILE)
     atomic_write_text(path, json.dumps(report.to_dict(), indent=1) + "\n")
     console.print(report)
-    console.print(f"doctor: {path}")
+    console.print(f"doctor: {path}", soft_wrap=True)
 
 
 def _schedule_settings(opts: dict) -> dict[str, str]:

@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-__all__ = ["KINDS", "activation_kind", "probe", "task_of_loss"]
+__all__ = ["KINDS", "activation_kind", "duplicate_share", "probe", "task_of_loss"]
 
 KINDS = {"ReLU": "relu", "ReLU6": "relu", "Tanh": "tanh", "Hardtanh": "tanh", "Softsign": "tanh",
          "Sigmoid": "sigmoid", "Hardsigmoid": "sigmoid", "LeakyReLU": "leaky", "ELU": "leaky", "GELU": "leaky",
@@ -71,7 +71,8 @@ def _spread(out: Tensor, y: Tensor, task: str) -> float:
     return float(p.var(dim=0).mean() / (mean * (1 - mean)).mean().clamp_min(1e-12))
 
 
-def _duplicates(layer: nn.Linear) -> float:
+def duplicate_share(layer: nn.Linear) -> float:
+    """The share of ``layer``'s units whose incoming weights and bias duplicate another unit's (symmetry)."""
     w = layer.weight.detach()
     rows = torch.cat([w, layer.bias.detach()[:, None]], dim=1) if layer.bias is not None else w
     if len(rows) < 2:
@@ -118,7 +119,7 @@ def probe(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Any, task: str) -> di
             linear.append({"name": name, "width": module.out_features,
                            "rel_grad": (float(g.norm()) / max(w_norm, 1e-12)) if g is not None else 0.0,
                            "input_rms": float(inp.detach().pow(2).mean().sqrt()),
-                           "duplicates": _duplicates(module)})
+                           "duplicates": duplicate_share(module)})
         elif kind is not None:
             g = grad_of.get(id(output))
             entry = {"name": name, "kind": kind, "width": o.shape[1],

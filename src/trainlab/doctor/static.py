@@ -34,7 +34,7 @@ import torch
 from torch import Tensor, nn
 
 from trainlab.doctor.codes import DUPLICATE_UNITS, INPUT_SCALE, INPUT_SCALE_RATIO
-from trainlab.doctor.probe import _duplicates, activation_kind, task_of_loss
+from trainlab.doctor.probe import duplicate_share, activation_kind, task_of_loss
 from trainlab.doctor.report import Finding
 
 __all__ = ["static_checks", "last_module"]
@@ -135,7 +135,7 @@ def static_checks(model: nn.Module, x: Tensor, y: Tensor, loss: Any) -> list[Fin
     finally:
         model.train(was_training)
     for i, layer in enumerate(linears[:-1]):
-        share = _duplicates(layer)
+        share = duplicate_share(layer)
         if share > DUPLICATE_UNITS:
             found.append(Finding("symmetry", "error", layer=f"Linear {i}", evidence={
                 "units with a twin": share, "threshold": DUPLICATE_UNITS}, epoch=0, static=True))

@@ -149,12 +149,12 @@ class _GlobalValue(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, local: Tensor, scale: float, total: Tensor) -> Tensor:
-        ctx.scale = scale
+        ctx.share_weight = scale
         return total.clone()
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None, None]:
-        return grad * ctx.scale, None, None
+        return grad * ctx.share_weight, None, None
 
 
 class GlobalBatchLoss:

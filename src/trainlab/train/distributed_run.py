@@ -27,7 +27,7 @@ import torch.distributed as dist
 
 from trainlab.train.callbacks import Callback
 from trainlab.train.distributed import DEFAULT_TIMEOUT_S, DataParallel, check_distributable, process_group
-from trainlab.train.run import RunConfig, _readable_checkpoint, resume_run, start_run
+from trainlab.train.run import RunConfig, readable_checkpoint, resume_run, start_run
 from trainlab.train.run_layout import RunLayout
 
 __all__ = ["resume_distributed", "start_distributed"]
@@ -60,7 +60,7 @@ def resume_distributed(path: str, callbacks: Sequence[Callback] = (), notify: Ca
         chosen: list[Any] = [None]
         if workers.writer:
             if os.path.isdir(path) and layout.started:
-                chosen[0] = _readable_checkpoint(layout, None, notify or (lambda text: None))
+                chosen[0] = readable_checkpoint(layout, None, notify or (lambda text: None))
             elif layout.started:
                 chosen[0] = os.path.abspath(path)
         dist.broadcast_object_list(chosen, src=0)

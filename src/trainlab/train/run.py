@@ -89,7 +89,7 @@ from trainlab.train.rng import seed_everything
 from trainlab.train.trainer import Trainer
 
 __all__ = ["DENSE_HESSIAN_LIMIT", "RunAlreadyStarted", "RunConfig", "RunFolderBusy", "RunNeverStarted",
-           "check_source", "dense_hessian_bytes", "resume_run", "run_directory_of", "start_run"]
+           "check_source", "dense_hessian_bytes", "readable_checkpoint", "resume_run", "run_directory_of", "start_run"]
 
 
 
@@ -284,7 +284,7 @@ def run_directory_of(path: str) -> str:
     return RunLayout.of(path).root
 
 
-def _readable_checkpoint(layout: RunLayout, model: Any, notify: Callable[[str], None]) -> str | None:
+def readable_checkpoint(layout: RunLayout, model: Any, notify: Callable[[str], None]) -> str | None:
     """The newest step checkpoint that loads; ``None`` if there is none yet.
 
     A newest file whose bytes are damaged (``CorruptCheckpoint``: truncated by a
@@ -325,7 +325,7 @@ def resume_run(path: str, progress: bool = True, callbacks: Sequence[Callback] =
         _clear_temporaries(layout)
         built = _Built(config, layout, progress, callbacks, normalizer=read_normalizer(layout.root))
         if os.path.isdir(path):
-            checkpoint = _readable_checkpoint(layout, built.model, notify)
+            checkpoint = readable_checkpoint(layout, built.model, notify)
         else:
             checkpoint = path
         if checkpoint is None:
