@@ -10,8 +10,9 @@ from trainlab.report.history import LossFigure
 from trainlab.train.run import RunConfig, start_run
 
 DOCTOR = {"healthy": False, "findings": [
-    {"code": "dead_units", "severity": "warning", "layer": "layers.0",
-     "evidence": "41% of the hidden units never fire <b>", "advice": "lower the learning rate"}]}
+    {"code": "dying_relu", "severity": "warning", "layer": "layers.0",
+     "evidence": {"share of units never firing <b>": 0.41, "threshold": 0.5},
+     "advice": ["lower the learning rate", "use LeakyReLU"]}]}
 RESULTS = {"summary": "adaptive methods fit fastest & overfit most", "steps": 300,
            "ranking": [{"optimizer": "sgd", "best_val_loss": 0.82, "steps_to_target": 120},
                        {"optimizer": "adam", "best_val_loss": 1.23, "steps_to_target": 40},

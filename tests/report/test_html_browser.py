@@ -72,7 +72,7 @@ def test_renders_tables_plots_and_figures_without_errors(page):
     images = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
     assert all(w > 100 for w in images)  # decoded, not broken
     doctor = page.locator("table.doctor tbody tr")
-    assert doctor.count() == 1 and "41% of the hidden units never fire <b>" in doctor.inner_text()
+    assert doctor.count() == 1 and "share of units never firing <b> = 0.41" in doctor.inner_text()
     race = page.locator("section#run-3")
     assert race.locator("table").filter(has_text="steps_to_target").count() == 1
     page.screenshot(path=page.screenshot_path, full_page=True)

@@ -35,7 +35,7 @@ def test_it_needs_no_other_file_and_no_network(page):
 
 def test_every_text_from_a_run_is_escaped(page):
     assert "a &lt;title&gt;" in page and "<title>a <title>" not in page
-    assert "never fire &lt;b&gt;" in page and "never fire <b>" not in page
+    assert "never firing &lt;b&gt;" in page and "never firing <b>" not in page
     assert "fastest &amp; overfit" in page
 
 
@@ -59,7 +59,9 @@ def test_curves_are_the_history_of_each_run(page, runs):
 def test_doctor_findings_are_shown_when_present(page):
     adam = page[page.index('id="run-1"'):page.index('id="run-2"')]
     assert "training doctor: <span class=\"doctor-verdict\">not healthy</span>" in adam
-    assert DOCTOR["findings"][0]["code"] in adam and DOCTOR["findings"][0]["advice"] in adam
+    finding = DOCTOR["findings"][0]
+    assert finding["code"] in adam and "threshold = 0.5" in adam  # evidence: one name = value per line
+    assert "1. lower the learning rate<br>2. use LeakyReLU" in adam  # advice: the changes in order
     assert "training doctor" not in page[page.index('id="run-2"'):]
 
 

@@ -111,6 +111,20 @@ def _results(results: Any) -> str:
     return "".join(parts) + (_key_values(scalars, "results") if scalars else "")
 
 
+def _evidence(evidence: Any) -> str:
+    """A finding's measured numbers, one ``name = value`` per line."""
+    if not isinstance(evidence, dict):
+        return esc(str(evidence or ""))
+    return "<br>".join(f"{esc(str(k))} = {esc(_fmt(v)[0])}" for k, v in evidence.items())
+
+
+def _advice(advice: Any) -> str:
+    """A finding's advice as the numbered changes to try, in order."""
+    if not isinstance(advice, (list, tuple)):
+        return esc(str(advice or ""))
+    return "<br>".join(f"{i}. {esc(str(a))}" for i, a in enumerate(advice, 1))
+
+
 def _doctor(doctor: dict[str, Any] | None) -> str:
     if doctor is None:
         return ""
@@ -122,7 +136,8 @@ def _doctor(doctor: dict[str, Any] | None) -> str:
         return head + '<p class="muted">no findings</p>'
     rows = "".join(
         "<tr>" + f'<td class="severity-{esc(str(f.get("severity", "")))}">{esc(str(f.get("severity", "")))}</td>'
-        + "".join(f"<td>{esc(str(f.get(k, '')))}</td>" for k in ("code", "layer", "evidence", "advice")) + "</tr>"
+        + f"<td>{esc(str(f.get('code', '')))}</td><td>{esc(str(f.get('layer') or ''))}</td>"
+        + f"<td>{_evidence(f.get('evidence'))}</td><td>{_advice(f.get('advice'))}</td></tr>"
         for f in findings if isinstance(f, dict))
     return (head + '<table class="doctor sortable"><thead><tr><th>severity</th><th>code</th><th>layer</th>'
             f"<th>evidence</th><th>advice</th></tr></thead><tbody>{rows}</tbody></table>")
