@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 from trainlab.constraints import POSITIVE, POSITIVE_INT, Interval, Options
 from trainlab.experiments.registry import Experiment, Outcome, Parameter, Tick, flatten, register
 
-__all__ = ["command_run", "new_figures"]
+__all__ = ["command_run", "new_figures", "spread_of_lists"]
 
 NOTES = 'Brown/NVIDIA "Training and Optimization" notes'
 UCLA = 'UCLA ECE 239AS notes ("Regularization and optimization")'
@@ -85,12 +86,28 @@ register(Experiment(
     _overfit, ("large.train_loss", "large.test_loss", "regularized.train_loss", "regularized.test_loss"),
     quick={"epochs": 100, "width": 32, "patience": 20}, quick_time="2 s", full_time="1 min"))
 
+def _initialization(params: dict[str, Any], out: Path, tick: Tick) -> Outcome:
+    """The study's numbers, plus its tables as lists: the collapse map by depth and each layer-study row by layer."""
+    outcome = command_run("initialization", "initialization.json")(params, out, tick)
+    numbers = json.loads((out / "initialization.json").read_text())
+    results = dict(outcome.results)
+    grid = numbers["collapse_map"]
+    for name in ("collapse", "dead_at_init"):
+        results.update({f"collapse_map.{name}.depth_{d}": row for d, row in zip(grid["depths"], grid[name])})
+    rows: dict[str, list[float]] = {}
+    for row in sorted(numbers["layer_study"], key=lambda r: r["layer"]):
+        for name in ("activation_mean", "activation_var", "gradient_var"):
+            rows.setdefault(f"layer_study.{row['init']}.{row['activation']}.{row['when']}.{name}", []).append(row[name])
+    results.update(rows)
+    return Outcome(outcome.figures, spread_of_lists(results, ("activation_mean",)))
+
+
 register(Experiment(
     "initialization", "Exploding products, symmetry, variance by depth, layer statistics, collapse map",
     f"{NOTES}; Glorot & Bengio 2010; He et al. 2015; Lu et al. 2018",
     (_count("map_runs", 100, "runs per cell of the collapse map"), _count("map_steps", 500, "steps per map run"),
      _count("seeds", 1000, "random matrix products per factor"), _count("layer_steps", 200, "Adam steps")),
-    command_run("initialization", "initialization.json"), ("growth_normal.mean", "product_seed0_max_abs"),
+    _initialization, ("growth_normal.mean", "product_seed0_max_abs"),
     quick={"map_runs": 2, "map_steps": 5, "seeds": 20, "layer_steps": 2}, quick_time="20 s", full_time="10 min"))
 
 register(Experiment(
@@ -111,12 +128,47 @@ register(Experiment(
     ("wine.normalizations.none.final_loss_mean", "wine.normalizations.standard.final_loss_mean"),
     quick={"seeds": 1, "steps": 20, "wine_steps": 20}, full_time="2 min"))
 
+def spread_of_lists(results: dict[str, Any], suffixes: tuple[str, ...]) -> dict[str, Any]:
+    """``results`` plus ``KEY.min``, ``KEY.max`` and ``KEY.median`` of every list ``KEY`` ending in ``suffixes``.
+
+    ``None`` items (a diverged run, a target not reached) are left out; a list of only
+    ``None``, or ``None`` instead of a list, gets ``None`` for all three (so a short run
+    writes the same keys as a full one). The docs quote ranges and medians over seeds.
+
+    >>> spread_of_lists({"a.loss": [3.0, None, 1.0, 2.0], "b": 1}, ("loss",))["a.loss.median"]
+    2.0
+    """
+    out = dict(results)
+    for key, value in results.items():
+        if key.endswith(suffixes) and (value is None or isinstance(value, list)):
+            found = [v for v in value or [] if v is not None]
+            out.update({f"{key}.min": min(found, default=None), f"{key}.max": max(found, default=None),
+                        f"{key}.median": statistics.median(found) if found else None})
+    return out
+
+
+def _batch_norm(params: dict[str, Any], out: Path, tick: Tick) -> Outcome:
+    """The study's numbers, with the spread over seeds of each rate's lists and of the fastest rate's."""
+    outcome = command_run("batch_norm", "batch-norm.json")(params, out, tick)
+    results = dict(outcome.results)
+    for group in ("he.plain", "he.batch_norm", "torch_default.plain", "torch_default.batch_norm"):
+        fastest = results.get(f"{group}.fastest_lr")
+        for name in ("final_loss", "val_accuracy"):
+            everywhere = [v for k, v in outcome.results.items()
+                          if k.startswith(f"{group}.per_lr.") and k.endswith(f".{name}")]
+            results[f"{group}.every_lr.{name}"] = [v for values in everywhere for v in values]
+            results[f"{group}.at_fastest_lr.{name}"] = (
+                None if fastest is None else results[f"{group}.per_lr.{fastest:g}.{name}"])
+    suffixes = ("final_loss", "val_accuracy", "steps_to_target", "steps_to_target_at_fastest_lr")
+    return Outcome(outcome.figures, spread_of_lists(results, suffixes))
+
+
 register(Experiment(
     "batch_norm", "A deep MLP with and without batch normalization: speed and the largest stable rate",
     f"{UCLA}; Ioffe & Szegedy 2015",
     (SEEDS, _count("default_init_seeds", 3, "seeds of the grid from torch's default initialization"),
      _count("steps", 300)),
-    command_run("batch_norm", "batch-norm.json"),
+    _batch_norm,
     ("he.plain.largest_stable_lr", "he.batch_norm.largest_stable_lr"),
     quick={"seeds": 1, "default_init_seeds": 1, "steps": 5}, quick_time="15 s", full_time="10 min"))
 
