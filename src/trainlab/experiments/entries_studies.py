@@ -87,7 +87,7 @@ register(Experiment(
     quick={"epochs": 100, "width": 32, "patience": 20}, quick_time="2 s", full_time="1 min"))
 
 def _initialization(params: dict[str, Any], out: Path, tick: Tick) -> Outcome:
-    """The study's numbers, plus its tables as lists: the collapse map by depth and each layer-study row by layer."""
+    """The numbers, plus two tables as lists: the collapse map by depth, each layer-study row by layer."""
     outcome = command_run("initialization", "initialization.json")(params, out, tick)
     numbers = json.loads((out / "initialization.json").read_text())
     results = dict(outcome.results)
@@ -97,7 +97,8 @@ def _initialization(params: dict[str, Any], out: Path, tick: Tick) -> Outcome:
     rows: dict[str, list[float]] = {}
     for row in sorted(numbers["layer_study"], key=lambda r: r["layer"]):
         for name in ("activation_mean", "activation_var", "gradient_var"):
-            rows.setdefault(f"layer_study.{row['init']}.{row['activation']}.{row['when']}.{name}", []).append(row[name])
+            key = f"layer_study.{row['init']}.{row['activation']}.{row['when']}.{name}"
+            rows.setdefault(key, []).append(row[name])
     results.update(rows)
     return Outcome(outcome.figures, spread_of_lists(results, ("activation_mean",)))
 
@@ -129,7 +130,7 @@ register(Experiment(
     quick={"seeds": 1, "steps": 20, "wine_steps": 20}, full_time="2 min"))
 
 def spread_of_lists(results: dict[str, Any], suffixes: tuple[str, ...]) -> dict[str, Any]:
-    """``results`` plus ``KEY.min``, ``KEY.max`` and ``KEY.median`` of every list ``KEY`` ending in ``suffixes``.
+    """``results`` plus ``KEY.min``, ``KEY.max``, ``KEY.median`` of each list ``KEY`` ending in ``suffixes``.
 
     ``None`` items (a diverged run, a target not reached) are left out; a list of only
     ``None``, or ``None`` instead of a list, gets ``None`` for all three (so a short run
