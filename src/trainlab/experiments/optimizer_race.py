@@ -42,10 +42,9 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from trainlab.constraints import POSITIVE_INT, check
-from trainlab.data import load_bundled, split_standardized
 from trainlab.data.split import Splits
 from trainlab.experiments.race_summary import Spread, summarize
-from trainlab.experiments.time_to_target import STACKABLE
+from trainlab.experiments.time_to_target import STACKABLE, diabetes_starts
 from trainlab.nn import MLP
 from trainlab.optim import registry
 from trainlab.train.batched import StackedMLP
@@ -241,12 +240,7 @@ def run_race(
     check("run_race", "seeds", seeds, POSITIVE_INT)
     check("run_race", "steps", steps, POSITIVE_INT)
     names = [registry.get(n).name for n in optimizers] if optimizers else registry.names("first_order")
-    X, y = load_bundled("diabetes")
-    data = split_standardized(X, y, val=0.2, seed=seed, dtype=dtype)
-    starts = []
-    for k in range(seeds):
-        torch.manual_seed(seed + k)
-        starts.append(MLP([X.shape[1], *widths, 1], activation=activation).to(dtype))
+    data, starts = diabetes_starts(seed, seeds, widths, activation, dtype)
     rows, all_runs, spreads = [], {}, {}
     for name in names:
         grid = list(registry.get(name).lr_grid)
@@ -263,7 +257,8 @@ def run_race(
             on_done(rows[-1], len(rows), len(names))
     rows.sort(key=lambda r: r.rank_key)
     config = {"data": "diabetes (scikit-learn), standardized, 80/20 train/validation split",
-              "model": f"MLP {'-'.join(map(str, [X.shape[1], *widths, 1]))} {activation}", "steps": steps,
+              "model": f"MLP {'-'.join(map(str, [data.train.x.shape[1], *widths, 1]))} {activation}",
+              "steps": steps,
               "target_val_mse": target, "seed": seed, "seeds": seeds, "eval_every": eval_every,
               "patience": patience, "tune": tune, "dtype": str(dtype).replace("torch.", ""),
               "rate_rule": "each optimizer's grid on the first seed; the rate that reaches the validation "

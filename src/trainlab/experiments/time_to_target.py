@@ -50,8 +50,8 @@ from trainlab.optim import registry
 from trainlab.train.batched import StackedMLP, stacked_loss, train_stacked_history
 from trainlab.train.descent import descend
 
-__all__ = ["DEFAULT_TARGET", "STACKABLE", "RunResult", "TimeToTargetRow", "compare_time_to_target", "rank",
-           "train_grid"]
+__all__ = ["DEFAULT_TARGET", "STACKABLE", "RunResult", "TimeToTargetRow", "compare_time_to_target",
+           "diabetes_starts", "rank", "train_grid"]
 
 # Training MSE in standardized units; a linear least-squares fit reaches about 0.48.
 DEFAULT_TARGET = 0.40
@@ -99,6 +99,18 @@ class TimeToTargetRow:
         self.val_loss_max = self.val_loss if self.val_loss_max is None else self.val_loss_max
 
 
+def diabetes_starts(seed: int, seeds: int, widths: Sequence[int], activation: str,
+                    dtype: torch.dtype) -> tuple[Splits, list[torch.nn.Module]]:
+    """The races' problem: diabetes split by ``seed``, and one MLP start per seed ``seed .. seed + seeds - 1``."""
+    X, y = load_bundled("diabetes")
+    data = split_standardized(X, y, val=0.2, seed=seed, dtype=dtype)
+    starts = []
+    for k in range(seeds):
+        torch.manual_seed(seed + k)
+        starts.append(MLP([X.shape[1], *widths, 1], activation=activation).to(dtype))
+    return data, starts
+
+
 def compare_time_to_target(
     optimizers: Sequence[str] | None = None,
     steps: int = 1000,
@@ -122,12 +134,7 @@ def compare_time_to_target(
     """
     check("compare_time_to_target", "seeds", seeds, POSITIVE_INT)
     names = list(optimizers) if optimizers else registry.names("first_order")
-    X, y = load_bundled("diabetes")
-    data = split_standardized(X, y, val=0.2, seed=seed, dtype=dtype)
-    starts = []
-    for k in range(seeds):
-        torch.manual_seed(seed + k)
-        starts.append(MLP([X.shape[1], *widths, 1], activation=activation).to(dtype))
+    data, starts = diabetes_starts(seed, seeds, widths, activation, dtype)
     rows = []
     for name in names:
         entry = registry.get(name)
