@@ -20,17 +20,15 @@ Run:  PYTHONPATH=src python benchmarks/hybrid.py [--seeds 5] [--budget 2] [--dty
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from trainlab.data.targets import make_target
+from trainlab.experiments.hybrid import TASKS, Task, mse, mse_closure
 from trainlab.nn import MLP
 from trainlab.optim import Adam
 from trainlab.train import LSGDTrainer
@@ -38,58 +36,10 @@ from trainlab.optim.phases import AtStep, Phase, PhasedOptimizer
 from trainlab.optim.second_order import LBFGS
 
 
-# -- the targets (the Brown/NVIDIA notes) --------------------------------------------------------
-def _tensors(*arrays) -> list[Tensor]:
-    return [torch.as_tensor(a) for a in arrays]
-
-
-def j1_data(seed: int, dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """The Brown/NVIDIA notes' noisy x^2: 100 training points on [-1, 1], 1000 test points with fresh noise."""
-    x, y = make_target("noisy_x2", n=100, seed=seed)
-    x_test, y_test = make_target("noisy_x2", n=1000, seed=seed + 10_000)
-    return tuple(t.to(dtype) for t in _tensors(x, y, x_test, y_test))
-
-
-def j2_data(seed: int, dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """The Brown/NVIDIA notes' piecewise target on [-pi, pi]: 200 training and 1000 test points (no noise)."""
-    x, y = make_target("piecewise", n=200, seed=seed)
-    x_test, y_test = make_target("piecewise", n=1000, seed=seed)
-    return tuple(t.to(dtype) for t in _tensors(x, y, x_test, y_test))
-
-
-@dataclass(frozen=True)
-class Task:
-    name: str
-    data: Callable[[int, torch.dtype], tuple[Tensor, Tensor, Tensor, Tensor]]
-    widths: tuple[int, ...]
-    activation: str
-    gap: float  # test points with |x| < gap are also scored apart (0: none)
-
-
-TASKS = {
-    "J1": Task("J1", j1_data, (1, 100, 1), "relu", 0.0),
-    "J2": Task("J2", j2_data, (1, 100, 100, 1), "tanh", math.pi / 199),
-}
-
-
 # -- the methods: each trains ``net`` on (x, y) until ``deadline`` --------------------------
-def mse(net: nn.Module, x: Tensor, y: Tensor) -> float:
-    with torch.no_grad():
-        return float(((net(x) - y) ** 2).mean())
-
-
-def _closure(net: nn.Module, x: Tensor, y: Tensor, opt: torch.optim.Optimizer) -> Callable[[], Tensor]:
-    def closure() -> Tensor:
-        opt.zero_grad()
-        loss = ((net(x) - y) ** 2).mean()
-        loss.backward()
-        return loss
-    return closure
-
-
 def adam_alone(net: nn.Module, x: Tensor, y: Tensor, deadline: float, args: argparse.Namespace) -> str:
     opt = Adam(net.parameters(), lr=args.lr)
-    closure, steps = _closure(net, x, y, opt), 0
+    closure, steps = mse_closure(net, x, y, opt), 0
     while time.perf_counter() < deadline:
         opt.step(closure)
         steps += 1
@@ -102,7 +52,7 @@ def adam_then_lbfgs(net: nn.Module, x: Tensor, y: Tensor, deadline: float, args:
         Phase(Adam(params, lr=args.lr), until=AtStep(args.adam_steps)),
         Phase(LBFGS(params, max_iter=5, history_size=args.history, tolerance_grad=0.0, tolerance_change=0.0)),
     ])
-    closure = _closure(net, x, y, opt)
+    closure = mse_closure(net, x, y, opt)
     while time.perf_counter() < deadline:
         opt.step(closure)
     lbfgs = opt.phases[1].optimizer

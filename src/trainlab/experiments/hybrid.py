@@ -49,7 +49,7 @@ from trainlab.schedules.attach import attach
 from trainlab.schedules.cyclic import OneCycle
 from trainlab.train import LSGDTrainer
 
-__all__ = ["Task", "TASKS", "METHODS", "Run", "Study", "hybrid_study", "summarize"]
+__all__ = ["Task", "TASKS", "METHODS", "Run", "Study", "hybrid_study", "mse", "mse_closure", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ class Task:
     activation: str
     test_seed_offset: int  # fresh noise for a noisy target's test points (0: the same clean grid)
 
-    def data(self, seed: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def data(self, seed: int, dtype: torch.dtype = torch.float64) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         x, y = make_target(self.target, n=self.n_train, seed=seed)
         x_test, y_test = make_target(self.target, n=self.n_test, seed=seed + self.test_seed_offset)
-        return tuple(torch.as_tensor(a, dtype=torch.float64) for a in (x, y, x_test, y_test))
+        return tuple(torch.as_tensor(a).to(dtype) for a in (x, y, x_test, y_test))
 
     @property
     def gap(self) -> float:
@@ -92,12 +92,14 @@ class Run:
     net: nn.Module = field(repr=False)
 
 
-def _mse(net: nn.Module, x: Tensor, y: Tensor) -> float:
+def mse(net: nn.Module, x: Tensor, y: Tensor) -> float:
+    """The mean squared error of ``net`` on ``(x, y)``, without gradients."""
     with torch.no_grad():
         return float(((net(x) - y) ** 2).mean())
 
 
-def _closure(net: nn.Module, x: Tensor, y: Tensor, opt: torch.optim.Optimizer) -> Callable[[], Tensor]:
+def mse_closure(net: nn.Module, x: Tensor, y: Tensor, opt: torch.optim.Optimizer) -> Callable[[], Tensor]:
+    """The full-batch closure of ``opt``: zero the gradients, the MSE on ``(x, y)``, backward, return it."""
     def closure() -> Tensor:
         opt.zero_grad()
         loss = ((net(x) - y) ** 2).mean()
@@ -112,7 +114,7 @@ Trace = tuple[list[int], list[float]]
 def _first_order(kind: type[torch.optim.Optimizer], one_cycle: bool = False):
     def train(net: nn.Module, x: Tensor, y: Tensor, p: dict[str, Any]) -> Trace:
         opt = kind(net.parameters(), lr=p["lr"])
-        closure = _closure(net, x, y, opt)
+        closure = mse_closure(net, x, y, opt)
         schedulers = []
         if one_cycle:
             cycle = OneCycle(peak=10 * p["lr"], total_steps=p["steps"])
@@ -129,7 +131,7 @@ def _first_order(kind: type[torch.optim.Optimizer], one_cycle: bool = False):
 def _adam_lbfgs(net: nn.Module, x: Tensor, y: Tensor, p: dict[str, Any]) -> Trace:
     evaluations, losses = _first_order(Adam)(net, x, y, {**p, "steps": p["adam_steps"]})
     lbfgs = LBFGS(net.parameters(), max_iter=10, history_size=p["history"], tolerance_grad=0.0, tolerance_change=0.0)
-    closure = _closure(net, x, y, lbfgs)
+    closure = mse_closure(net, x, y, lbfgs)
     done = len(losses)
     while done < p["steps"]:
         before = lbfgs.evaluations
@@ -139,7 +141,7 @@ def _adam_lbfgs(net: nn.Module, x: Tensor, y: Tensor, p: dict[str, Any]) -> Trac
             break
         done += lbfgs.evaluations - before
         evaluations.append(done)
-        losses.append(_mse(net, x, y))
+        losses.append(mse(net, x, y))
     return evaluations, losses
 
 
@@ -168,8 +170,8 @@ def run_one(task: Task, method: str, seed: int, params: dict[str, Any]) -> Run:
     evaluations, losses = METHODS[method][1](net, x, y, params)
     wall = time.perf_counter() - start
     keep = x_test.abs().squeeze(1) >= task.gap
-    return Run(evaluations, losses, _mse(net, x, y), _mse(net, x_test, y_test),
-               _mse(net, x_test[keep], y_test[keep]), wall, net)
+    return Run(evaluations, losses, mse(net, x, y), mse(net, x_test, y_test),
+               mse(net, x_test[keep], y_test[keep]), wall, net)
 
 
 @dataclass
